@@ -1,0 +1,36 @@
+# Thin wrapper: the real build is CMake (see CMakeLists.txt).
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test test-release test-sanitize bench clean
+
+all: build
+
+deps:
+	./deploy/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The demo: private redis-server, upstream-stub and foilcache on loopback; Ctrl-C stops all.
+run: build
+	./deploy/run-demo.sh $(BUILD)
+
+# Unit and integration tests, in Release and then under ASan+UBSan.
+test: test-release test-sanitize
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+
+test-sanitize: deps
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DFOILCACHE_SANITIZE=ON -DFOILCACHE_BUILD_BENCH=OFF >/dev/null
+	cmake --build $(BUILD)-asan -j$(JOBS)
+	cd $(BUILD)-asan && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+bench: build
+	./bench/run-anchors.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

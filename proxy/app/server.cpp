@@ -1,0 +1,168 @@
+#include "proxy/app/server.hpp"
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <system_error>
+
+#include "proxy/app/log.hpp"
+#include "proxy/config/config_loader.hpp"
+#include "proxy/http/session.hpp"
+
+namespace foilcache::app {
+namespace {
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);  // after EMFILE and the like
+constexpr auto kDrainPoll = std::chrono::milliseconds(10);
+
+net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Worker& worker) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      log::warn("accept failed: " + ec.message());
+      net::steady_timer timer(worker.ioc, kAcceptRetryDelay);
+      co_await timer.async_wait(kNoThrow);
+      continue;
+    }
+    net::co_spawn(worker.ioc, http_server::serve_connection(std::move(socket), worker), net::detached);
+  }
+}
+
+std::unique_ptr<tcp::acceptor> bind_acceptor(net::io_context& ioc, const tcp::endpoint& endpoint) {
+  auto acceptor = std::make_unique<tcp::acceptor>(ioc);
+  acceptor->open(endpoint.protocol());
+  acceptor->set_option(net::socket_base::reuse_address(true));
+  // Every worker binds the same port; the kernel spreads connections across them.
+  int one = 1;
+  if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
+  }
+  acceptor->bind(endpoint);
+  acceptor->listen(net::socket_base::max_listen_connections);
+  return acceptor;
+}
+
+// Keeps the settings that only take effect at start-up from `current`.
+std::shared_ptr<const config::Config> merge_restart_only(const config::Config& current,
+                                                         std::shared_ptr<const config::Config> next) {
+  auto merged = std::make_shared<config::Config>(*next);
+  const auto warn_if = [](bool changed, const char* what) {
+    if (changed) log::warn(std::string("reload: '") + what + "' changed; it takes effect after a restart");
+  };
+  warn_if(merged->listen_host != current.listen_host || merged->listen_port != current.listen_port, "listen");
+  warn_if(merged->upstream_url != current.upstream_url, "upstream");
+  warn_if(merged->threads != current.threads, "threads");
+  warn_if(merged->redis.url != current.redis.url || merged->redis.prefix != current.redis.prefix, "redis");
+  merged->listen_host = current.listen_host;
+  merged->listen_port = current.listen_port;
+  merged->upstream_url = current.upstream_url;
+  merged->upstream = current.upstream;
+  merged->threads = current.threads;
+  merged->redis = current.redis;
+  merged->memory = current.memory;
+  return merged;
+}
+
+}  // namespace
+
+Server::Server(std::shared_ptr<const config::Config> config, std::string config_path,
+               cache::StoreFactory store_factory)
+    : config_(std::move(config)), config_path_(std::move(config_path)), store_factory_(std::move(store_factory)) {}
+
+Server::~Server() {
+  if (!stopped_ && !threads_.empty()) drain_and_stop();
+}
+
+void Server::start() {
+  const unsigned threads = config_->threads ? config_->threads : std::max(1u, std::thread::hardware_concurrency());
+  const auto address = net::ip::make_address(config_->listen_host);
+  tcp::endpoint endpoint(address, config_->listen_port);
+  for (unsigned i = 0; i < threads; ++i) {
+    auto worker = std::make_unique<Worker>(shared_);
+    worker->config = config_;
+    worker->store = store_factory_(worker->ioc);
+    worker->pool = std::make_unique<upstream::Pool>(worker->ioc.get_executor(), config_->upstream,
+                                                    config_->timeouts, config_->limits.upstream_pool_size);
+    auto acceptor = bind_acceptor(worker->ioc, endpoint);
+    // Port 0 (tests): the first worker picks the port, the others join it.
+    endpoint.port(acceptor->local_endpoint().port());
+    net::co_spawn(worker->ioc, accept_loop(*acceptor, *worker), net::detached);
+    acceptors_.push_back(std::move(acceptor));
+    workers_.push_back(std::move(worker));
+  }
+  port_ = endpoint.port();
+  for (auto& worker : workers_) {
+    threads_.emplace_back([w = worker.get()] {
+      auto guard = net::make_work_guard(w->ioc);
+      w->ioc.run();
+    });
+  }
+}
+
+void Server::apply_config(std::shared_ptr<const config::Config> config) {
+  auto merged = merge_restart_only(*config_, std::move(config));
+  config_ = merged;
+  for (auto& worker : workers_) {
+    net::post(worker->ioc, [w = worker.get(), merged] { w->config = merged; });
+  }
+}
+
+void Server::reload_from_file() {
+  try {
+    apply_config(config::load_config_file(config_path_));
+    log::info("reload: " + config_path_ + " applied");
+  } catch (const config::ConfigError& e) {
+    log::error(std::string("reload: ") + config_path_ + " rejected, the old config keeps serving:\n" + e.what());
+  }
+}
+
+int Server::run_until_signalled() {
+  net::io_context signals_ioc(1);
+  net::signal_set signals(signals_ioc, SIGINT, SIGTERM, SIGHUP);
+  bool stop = false;
+  std::function<void(const error_code&, int)> on_signal = [&](const error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload_from_file();
+      signals.async_wait(on_signal);
+      return;
+    }
+    log::info(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", draining");
+    stop = true;
+  };
+  signals.async_wait(on_signal);
+  while (!stop && signals_ioc.run_one() > 0) {
+  }
+  drain_and_stop();
+  return 0;
+}
+
+void Server::drain_and_stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  shared_.draining.store(true);
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    net::post(workers_[i]->ioc, [w = workers_[i].get(), a = acceptors_[i].get()] {
+      error_code ignored;
+      a->close(ignored);
+      // Idle keep-alive connections have nothing in flight: close them now.
+      for (auto* stream : w->idle_streams) stream->cancel();
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + config_->timeouts.drain;
+  while (shared_.active_sessions.load() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(kDrainPoll);
+  }
+  if (shared_.active_sessions.load() != 0) {
+    log::warn("drain timeout: closing " + std::to_string(shared_.active_sessions.load()) + " connection(s)");
+  }
+  for (auto& worker : workers_) worker->ioc.stop();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+}  // namespace foilcache::app

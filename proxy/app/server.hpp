@@ -1,0 +1,55 @@
+// The server: one Worker per io thread, each with its own SO_REUSEPORT acceptor, store and
+// upstream pool; signal handling (SIGINT/SIGTERM drain, SIGHUP reload).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proxy/app/worker.hpp"
+#include "proxy/cache/store.hpp"
+#include "proxy/config/config.hpp"
+
+namespace foilcache::app {
+
+class Server {
+ public:
+  // `config_path` is re-read on SIGHUP.
+  Server(std::shared_ptr<const config::Config> config, std::string config_path, cache::StoreFactory store_factory);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listen address on every worker and starts the io threads.
+  // Throws std::system_error when the address cannot be bound (start-up only).
+  void start();
+
+  // Blocks until SIGINT or SIGTERM, then drains (stop accepting, let in-flight requests
+  // finish within timeouts.drain) and stops. Returns the process exit code.
+  int run_until_signalled();
+
+  // Stops accepting and drains as above; callable from any thread except an io thread.
+  void drain_and_stop();
+
+  std::uint16_t port() const { return port_; }
+
+  // Applies a new config to every worker (new requests use it; in-flight ones keep theirs).
+  // Fields that need a restart (listen, threads, upstream, redis, memory) keep their old values.
+  void apply_config(std::shared_ptr<const config::Config> config);
+
+ private:
+  void reload_from_file();
+
+  std::shared_ptr<const config::Config> config_;
+  std::string config_path_;
+  cache::StoreFactory store_factory_;
+  SharedState shared_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace foilcache::app

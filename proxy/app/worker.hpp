@@ -1,0 +1,38 @@
+// Per-io-thread state. Each io thread owns one Worker: its io_context, its acceptor
+// (SO_REUSEPORT), its store handle and its upstream pool, so the request path takes no lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <unordered_set>
+
+#include "proxy/cache/store.hpp"
+#include "proxy/config/config.hpp"
+#include "proxy/net.hpp"
+#include "proxy/upstream/upstream_pool.hpp"
+
+namespace foilcache::app {
+
+// State shared by all workers (atomics only).
+struct SharedState {
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint64_t> active_sessions{0};
+};
+
+// Member order matters: the io_context is destroyed after the store and pool (which own
+// I/O objects of it) and before the state that suspended coroutines still reference.
+struct Worker {
+  explicit Worker(SharedState& shared) : shared(shared), ioc(1) {}
+
+  SharedState& shared;
+  // Keep-alive connections waiting for their next request; drained on shutdown.
+  std::unordered_set<beast::tcp_stream*> idle_streams;
+  // The config this thread serves with; replaced on this thread only (SIGHUP reload).
+  std::shared_ptr<const config::Config> config;
+  net::io_context ioc;
+  std::unique_ptr<cache::Store> store;
+  std::unique_ptr<upstream::Pool> pool;
+};
+
+}  // namespace foilcache::app

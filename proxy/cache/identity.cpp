@@ -1,0 +1,94 @@
+#include "proxy/cache/identity.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace foilcache::cache {
+namespace {
+
+constexpr std::size_t kIdBytes = 16;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Appends "<tag><length>:<bytes>" so no two part sequences concatenate to the same input.
+void append_part(std::string& out, char tag, std::string_view bytes) {
+  out += tag;
+  out += std::to_string(bytes.size());
+  out += ':';
+  out.append(bytes);
+}
+
+}  // namespace
+
+bool has_credentials(const http::fields& headers) {
+  return headers.find(http::field::authorization) != headers.end() ||
+         headers.find(http::field::cookie) != headers.end();
+}
+
+std::string user_id(const http::fields& headers, const config::IdentityConfig& identity) {
+  std::string canonical;
+  for (auto [it, end] = headers.equal_range(http::field::authorization); it != end; ++it) {
+    append_part(canonical, 'A', it->value());
+  }
+
+  // RFC 6265 §5.4 "name=value; name=value", possibly over several Cookie fields.
+  std::vector<std::pair<std::string_view, std::string_view>> cookies;
+  for (auto [it, end] = headers.equal_range(http::field::cookie); it != end; ++it) {
+    std::string_view rest = it->value();
+    while (!rest.empty()) {
+      const auto semicolon = rest.find(';');
+      const std::string_view pair = rest.substr(0, semicolon);
+      rest = semicolon == std::string_view::npos ? std::string_view{} : rest.substr(semicolon + 1);
+      const auto eq = pair.find('=');
+      if (eq == std::string_view::npos) continue;
+      const std::string_view name = trim(pair.substr(0, eq));
+      if (std::find(identity.cookies.begin(), identity.cookies.end(), name) == identity.cookies.end())
+        continue;
+      cookies.emplace_back(name, trim(pair.substr(eq + 1)));
+    }
+  }
+  // Sorted by name so header order does not matter; a repeated name keeps request order
+  // because the app reads the first one.
+  std::stable_sort(cookies.begin(), cookies.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [name, value] : cookies) {
+    append_part(canonical, 'C', name);
+    append_part(canonical, 'V', value);
+  }
+  if (canonical.empty()) return "anon";
+
+  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+  unsigned int mac_size = 0;
+  static constexpr unsigned char kEmptyKey[1] = {0};
+  const void* key = identity.secret.empty() ? static_cast<const void*>(kEmptyKey) : identity.secret.data();
+  if (HMAC(EVP_sha256(), key, static_cast<int>(identity.secret.size()),
+           reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), mac.data(),
+           &mac_size) == nullptr ||
+      mac_size < kIdBytes) {
+    // Only a broken OpenSSL install gets here; any fallback id would merge callers.
+    std::fputs("foilcache: HMAC-SHA256 failed, cannot compute {user}\n", stderr);
+    std::abort();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(2 * kIdBytes);
+  for (std::size_t i = 0; i < kIdBytes; ++i) {
+    id += kHex[mac[i] >> 4];
+    id += kHex[mac[i] & 0xF];
+  }
+  return id;
+}
+
+}  // namespace foilcache::cache

@@ -1,0 +1,195 @@
+#include "proxy/cache/memory_store.hpp"
+
+#include <algorithm>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+namespace foilcache::cache {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+
+namespace {
+// Per-node bookkeeping beyond the entry itself (list node, index slot).
+constexpr std::size_t kNodeOverhead = 96;
+}  // namespace
+
+struct MemoryCache::Shard {
+  struct Node {
+    std::string key;
+    EntryPtr entry;
+    TimePoint expires_at;
+    std::size_t bytes = 0;
+  };
+  using List = std::list<Node>;
+
+  mutable std::mutex mutex;
+  List lru;  // front: most recently used
+  // Keys view the key string of their node, which lives (and never moves) while indexed.
+  std::unordered_map<std::string_view, List::iterator> index;
+  std::size_t bytes = 0;
+  std::size_t max_bytes = 0;
+  std::size_t evictions = 0;
+
+  // Precondition: mutex held.
+  void remove(List::iterator it) {
+    bytes -= it->bytes;
+    index.erase(it->key);
+    lru.erase(it);
+  }
+};
+
+MemoryCache::MemoryCache(config::MemoryStoreConfig config, Clock clock, std::size_t max_shards)
+    : max_bytes_(config.max_bytes), clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
+  const std::size_t count = std::clamp<std::size_t>(max_bytes_ / kMinShardBytes, 1, std::max<std::size_t>(max_shards, 1));
+  shards_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto shard = std::make_unique<Shard>();
+    shard->max_bytes = max_bytes_ / count;
+    shards_.push_back(std::move(shard));
+  }
+}
+
+MemoryCache::~MemoryCache() = default;
+
+MemoryCache::Shard& MemoryCache::shard_for(std::string_view key) const {
+  const std::size_t hash = std::hash<std::string_view>{}(key);
+  // Mix high bits in: the shard's own hash map uses the low bits of the same hash.
+  return *shards_[(hash ^ (hash >> 32)) % shards_.size()];
+}
+
+EntryPtr MemoryCache::get(std::string_view key) {
+  Shard& shard = shard_for(key);
+  const TimePoint now = clock_();
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(key);
+  if (found == shard.index.end()) return nullptr;
+  auto it = found->second;
+  if (it->expires_at <= now) {
+    shard.remove(it);
+    return nullptr;
+  }
+  shard.lru.splice(shard.lru.begin(), shard.lru, it);
+  return it->entry;
+}
+
+bool MemoryCache::put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) {
+  if (!entry || keep.count() <= 0) return false;
+  Shard& shard = shard_for(key);
+  const std::size_t bytes = entry->approx_bytes() + key.size() + kNodeOverhead;
+  if (bytes > shard.max_bytes) {
+    erase(key);  // a stale smaller version must not outlive the rejected replacement
+    return false;
+  }
+  const TimePoint expires_at = clock_() + keep;
+
+  std::lock_guard lock(shard.mutex);
+  if (auto found = shard.index.find(key); found != shard.index.end()) shard.remove(found->second);
+  shard.lru.push_front(Shard::Node{std::move(key), std::move(entry), expires_at, bytes});
+  shard.index.emplace(shard.lru.front().key, shard.lru.begin());
+  shard.bytes += bytes;
+  while (shard.bytes > shard.max_bytes) {
+    shard.remove(std::prev(shard.lru.end()));
+    ++shard.evictions;
+  }
+  return true;
+}
+
+bool MemoryCache::erase(std::string_view key) {
+  Shard& shard = shard_for(key);
+  const TimePoint now = clock_();
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(key);
+  if (found == shard.index.end()) return false;
+  const bool live = found->second->expires_at > now;
+  shard.remove(found->second);
+  return live;
+}
+
+std::size_t MemoryCache::clear() {
+  return erase_if([](std::string_view, const Entry&) { return true; });
+}
+
+std::size_t MemoryCache::erase_if(const Predicate& pred) {
+  const TimePoint now = clock_();
+  std::size_t erased = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    for (auto it = shard->lru.begin(); it != shard->lru.end();) {
+      auto next = std::next(it);
+      const bool live = it->expires_at > now;
+      if (!live) {
+        shard->remove(it);
+      } else if (pred(it->key, *it->entry)) {
+        shard->remove(it);
+        ++erased;
+      }
+      it = next;
+    }
+  }
+  return erased;
+}
+
+void MemoryCache::for_each(const Visitor& visit) const {
+  const TimePoint now = clock_();
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    for (const auto& node : shard->lru) {
+      if (node.expires_at > now) visit(node.key, node.entry);
+    }
+  }
+}
+
+std::size_t MemoryCache::size() const {
+  std::size_t total = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    total += shard->lru.size();
+  }
+  return total;
+}
+
+std::size_t MemoryCache::bytes() const {
+  std::size_t total = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    total += shard->bytes;
+  }
+  return total;
+}
+
+std::size_t MemoryCache::evictions() const {
+  std::size_t total = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    total += shard->evictions;
+  }
+  return total;
+}
+
+MemoryStore::MemoryStore(std::shared_ptr<MemoryCache> cache) : cache_(std::move(cache)) {}
+
+net::awaitable<GetResult> MemoryStore::get(std::string key) {
+  GetResult result;
+  result.entry = cache_->get(key);
+  result.status = result.entry ? StoreStatus::kOk : StoreStatus::kNotFound;
+  co_return result;
+}
+
+net::awaitable<StoreStatus> MemoryStore::put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) {
+  if (keep.count() <= 0) co_return StoreStatus::kOk;  // nothing to keep
+  co_return cache_->put(std::move(key), std::move(entry), keep) ? StoreStatus::kOk : StoreStatus::kUnavailable;
+}
+
+net::awaitable<StoreStatus> MemoryStore::del(std::string key) {
+  co_return cache_->erase(key) ? StoreStatus::kOk : StoreStatus::kNotFound;
+}
+
+StoreFactory make_memory_store_factory(std::shared_ptr<MemoryCache> cache) {
+  return [cache = std::move(cache)](net::io_context&) -> std::unique_ptr<Store> {
+    return std::make_unique<MemoryStore>(cache);
+  };
+}
+
+}  // namespace foilcache::cache

@@ -1,0 +1,92 @@
+// The embedded store used when redis.url is empty: one byte-bounded LRU shared by every io
+// thread (MemoryCache), seen through a per-thread MemoryStore.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/cache/store.hpp"
+#include "proxy/config/config.hpp"
+
+namespace foilcache::cache {
+
+// Thread-safe, byte-bounded LRU of entries with a keep-until deadline. Keys are hashed to
+// shards, each with its own mutex and LRU list, so io threads rarely contend; the byte
+// bound is split evenly across shards. Entries expire `keep` after put (checked lazily on
+// get and by the admin helpers). Safe to call from any thread.
+class MemoryCache {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  // Visitor of for_each / erase_if: the rendered key (no prefix) and the live entry.
+  using Visitor = std::function<void(std::string_view key, const EntryPtr& entry)>;
+  using Predicate = std::function<bool(std::string_view key, const Entry& entry)>;
+
+  // `clock` defaults to steady_clock::now (tests inject their own). `max_shards` is an
+  // upper bound: fewer shards are used when max_bytes is small, so that every shard can
+  // hold at least kMinShardBytes (and a small cache behaves as one exact LRU).
+  explicit MemoryCache(config::MemoryStoreConfig config, Clock clock = {}, std::size_t max_shards = 16);
+  ~MemoryCache();
+  MemoryCache(const MemoryCache&) = delete;
+  MemoryCache& operator=(const MemoryCache&) = delete;
+
+  // The live entry under `key` (and marks it most recently used), or nullptr.
+  EntryPtr get(std::string_view key);
+  // Inserts or replaces `key`, then evicts least recently used entries of its shard until
+  // the shard is within its bound. Returns false (and stores nothing) when the entry alone
+  // exceeds a shard's bound, or when `keep` is not positive.
+  bool put(std::string key, EntryPtr entry, std::chrono::milliseconds keep);
+  // Removes `key`; true when a live entry was removed.
+  bool erase(std::string_view key);
+  // Removes every entry; returns how many live ones there were.
+  std::size_t clear();
+  // Removes every live entry for which `pred` is true; returns how many. `pred` runs under
+  // a shard lock: it must not call back into this cache.
+  std::size_t erase_if(const Predicate& pred);
+  // Calls `visit` for every live entry (under a shard lock: must not call back into this cache).
+  void for_each(const Visitor& visit) const;
+
+  std::size_t size() const;   // entries held (may include expired ones not yet collected)
+  std::size_t bytes() const;  // sum of Entry::approx_bytes + key sizes held
+  std::size_t max_bytes() const { return max_bytes_; }
+  std::size_t shard_count() const { return shards_.size(); }
+  std::size_t evictions() const;  // entries evicted for space since construction
+
+  static constexpr std::size_t kMinShardBytes = 4u << 20;
+
+ private:
+  struct Shard;
+  Shard& shard_for(std::string_view key) const;
+
+  std::size_t max_bytes_;
+  Clock clock_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// Per-thread view of a shared MemoryCache implementing Store. Every operation completes
+// without suspending. mode() is "memory"; available() is always true.
+class MemoryStore final : public Store {
+ public:
+  explicit MemoryStore(std::shared_ptr<MemoryCache> cache);
+
+  net::awaitable<GetResult> get(std::string key) override;
+  // kUnavailable when the entry is larger than the cache can hold.
+  net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
+  net::awaitable<StoreStatus> del(std::string key) override;
+  bool available() const override { return true; }
+  const char* mode() const override { return "memory"; }
+
+  MemoryCache& cache() { return *cache_; }
+
+ private:
+  std::shared_ptr<MemoryCache> cache_;
+};
+
+// A factory whose stores all share `cache`.
+StoreFactory make_memory_store_factory(std::shared_ptr<MemoryCache> cache);
+
+}  // namespace foilcache::cache

@@ -1,0 +1,110 @@
+#include "proxy/cache/policy.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "proxy/cache/cache_control.hpp"
+#include "proxy/cache/identity.hpp"
+
+namespace foilcache::cache {
+namespace {
+
+// True when the key already separates responses that vary on request header `name`.
+bool key_covers_vary(std::string_view name, const config::Route& route) {
+  // The proxy strips Accept-Encoding upstream on cacheable requests, so the response
+  // never depends on it.
+  if (beast::iequals(name, "accept-encoding")) return true;
+  // {user} covers the credentials; shared: true asserts they do not matter.
+  if (beast::iequals(name, "cookie") || beast::iequals(name, "authorization")) {
+    if (route.key.uses_user() || route.shared) return true;
+  }
+  return route.key.renders_header(name);
+}
+
+}  // namespace
+
+RequestCacheability request_cacheability(const http::request_header<>& request, const config::Route& route) {
+  const auto method = request.method();
+  if (method != http::verb::get && method != http::verb::head) return RequestCacheability::kBypassMethod;
+  if (request.find(http::field::upgrade) != request.end()) return RequestCacheability::kBypassUpgrade;
+  if (parse_cache_control(request).no_store) return RequestCacheability::kBypassNoStore;
+  if (has_credentials(request) && !route.key.uses_user() && !route.shared) {
+    return RequestCacheability::kBypassCredentials;
+  }
+  return RequestCacheability::kCacheable;
+}
+
+ResponseStorability response_storability(const http::response_header<>& response, const config::Route& route,
+                                         std::size_t body_size, std::size_t limit) {
+  const unsigned status = response.result_int();
+  if (std::find(route.statuses.begin(), route.statuses.end(), status) == route.statuses.end()) {
+    return ResponseStorability::kStatus;
+  }
+  const CacheControl cache_control = parse_cache_control(response);
+  if (cache_control.no_store) return ResponseStorability::kNoStore;
+  // RFC 9111 §5.2.2.4: no-cache allows storing only with revalidation before every reuse,
+  // which foilcache does not do (yet): never stored.
+  if (cache_control.no_cache) return ResponseStorability::kNoCache;
+  // RFC 9111 §5.2.2.7: private is for the caller alone, which a {user} key guarantees.
+  if (cache_control.private_ && !route.key.uses_user()) return ResponseStorability::kPrivate;
+  if (response.find(http::field::set_cookie) != response.end()) return ResponseStorability::kSetCookie;
+  if (body_size > limit) return ResponseStorability::kTooLarge;
+  for (auto [it, end] = response.equal_range(http::field::content_length); it != end; ++it) {
+    const std::string_view text = it->value();
+    std::size_t length = 0;
+    const auto ec = std::from_chars(text.data(), text.data() + text.size(), length).ec;
+    if (ec == std::errc::result_out_of_range || (ec == std::errc{} && length > limit)) {
+      return ResponseStorability::kTooLarge;
+    }
+  }
+  // RFC 9111 §4.1: a stored response may only be reused for requests that match on every
+  // Vary header, which the key must therefore render.
+  bool vary_ok = true;
+  for (auto [it, end] = response.equal_range(http::field::vary); it != end; ++it) {
+    for_each_list_member(it->value(), [&](std::string_view name) {
+      if (name == "*" || !key_covers_vary(name, route)) vary_ok = false;
+    });
+  }
+  if (!vary_ok) return ResponseStorability::kVary;
+  return ResponseStorability::kStorable;
+}
+
+const char* to_string(RequestCacheability value) {
+  switch (value) {
+    case RequestCacheability::kCacheable:
+      return "cacheable";
+    case RequestCacheability::kBypassMethod:
+      return "bypass_method";
+    case RequestCacheability::kBypassCredentials:
+      return "bypass_credentials";
+    case RequestCacheability::kBypassNoStore:
+      return "bypass_no_store";
+    case RequestCacheability::kBypassUpgrade:
+      return "bypass_upgrade";
+  }
+  return "unknown";
+}
+
+const char* to_string(ResponseStorability value) {
+  switch (value) {
+    case ResponseStorability::kStorable:
+      return "storable";
+    case ResponseStorability::kStatus:
+      return "status";
+    case ResponseStorability::kNoStore:
+      return "no_store";
+    case ResponseStorability::kNoCache:
+      return "no_cache";
+    case ResponseStorability::kPrivate:
+      return "private";
+    case ResponseStorability::kSetCookie:
+      return "set_cookie";
+    case ResponseStorability::kTooLarge:
+      return "too_large";
+    case ResponseStorability::kVary:
+      return "vary";
+  }
+  return "unknown";
+}
+
+}  // namespace foilcache::cache

@@ -1,0 +1,46 @@
+// Shared-cache policy (INTERFACE.md "Safety"; RFC 9111). Pure functions: no I/O, no
+// clock, table-tested.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "proxy/config/config.hpp"
+#include "proxy/net.hpp"
+
+namespace foilcache::cache {
+
+enum class RequestCacheability {
+  kCacheable,          // may be served from / stored to cache
+  kBypassMethod,       // not GET/HEAD
+  kBypassCredentials,  // carries credentials and the route has neither {user} nor shared: true
+  kBypassNoStore,      // request Cache-Control: no-store (RFC 9111 §5.2.1.5)
+  kBypassUpgrade,      // an Upgrade request (WebSocket) is never cached
+};
+
+// Precondition: `route` matched this request. Checks method, Upgrade, no-store, then
+// credentials; returns the first that fails.
+RequestCacheability request_cacheability(const http::request_header<>& request, const config::Route& route);
+
+enum class ResponseStorability {
+  kStorable,   // may be stored
+  kStatus,     // status not in route.statuses
+  kNoStore,    // Cache-Control: no-store
+  kNoCache,    // Cache-Control: no-cache (would need revalidation on every reuse)
+  kPrivate,    // Cache-Control: private and the key has no {user}
+  kSetCookie,  // Set-Cookie present
+  kTooLarge,   // body over the route's limit (or Content-Length says so)
+  kVary,       // Vary: *, or a header the key does not render (RFC 9111 §4.1); Accept-Encoding
+               // is exempt (stripped upstream), Cookie/Authorization too when {user} or shared
+};
+
+// `body_size` is the received body size (or Content-Length before reading it).
+// `limit` is the route's effective max entry size; a Content-Length field over it is
+// kTooLarge too. Checks run in the enum's order and the first failing one is returned.
+ResponseStorability response_storability(const http::response_header<>& response, const config::Route& route,
+                                         std::size_t body_size, std::size_t limit);
+
+const char* to_string(RequestCacheability value);
+const char* to_string(ResponseStorability value);
+
+}  // namespace foilcache::cache

@@ -1,0 +1,390 @@
+#include "proxy/cache/proxy_handler.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "proxy/cache/identity.hpp"
+#include "proxy/cache/policy.hpp"
+#include "proxy/config/route_table.hpp"
+#include "proxy/http/forwarding.hpp"
+#include "proxy/http/relay.hpp"
+
+namespace foilcache::cache {
+namespace {
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Headers an entry never keeps: framing and hop-by-hop (RFC 9110 §7.6.1), and the proxy's
+// own, which are set at serve time.
+bool is_stored_header(const http::fields::value_type& field) {
+  switch (field.name()) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::transfer_encoding:
+    case http::field::content_length:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::upgrade:
+    case http::field::age:
+    case http::field::cache_control:
+      return false;
+    default:
+      return !boost::algorithm::iequals(field.name_string(), "X-Cache");
+  }
+}
+
+std::string cache_control_value(const config::Route& route) {
+  const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count();
+  return (route.key.uses_user() ? "private, max-age=" : "public, max-age=") + std::to_string(ttl);
+}
+
+bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
+
+// Everything the steps of one request share.
+struct Context {
+  app::Worker& worker;
+  const config::Config& config;
+  Exchange& ex;
+  bool head = false;                    // client asked HEAD
+  unsigned version = 11;                // client HTTP version
+  bool client_keep_alive = false;       // client allows keep-alive
+  bool has_body = false;                // request carries a body
+  bool expect_continue = false;         // client waits for 100 Continue
+  const config::Route* route = nullptr; // matched route, if any
+
+  bool keep_alive() const { return client_keep_alive && !worker.shared.draining.load(std::memory_order_relaxed); }
+};
+
+// What a forward should do with the upstream's answer. Passed by reference to a named
+// local: GCC 12 destroys a braced temporary passed by value to a coroutine twice.
+struct ForwardPlan {
+  const char* x_cache = "";             // "" for unrouted requests
+  bool store = false;                   // try to store the response under `key`
+  std::string key;
+};
+
+// A short JSON error answer from the proxy itself (RFC 9110 §15.6.3 / §15.6.5).
+net::awaitable<Outcome> respond_error(Context& ctx, http::status status, std::string_view message,
+                                      const char* x_cache, bool keep_alive) {
+  http::response<http::string_body> res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  if (*x_cache) res.set("X-Cache", x_cache);
+  res.body() = "{\"error\":\"" + std::string(message) + "\"}";
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  ctx.ex.client.expires_after(ctx.config.timeouts.write);
+  auto [ec, n] = co_await http::async_write(ctx.ex.client, res, kNoThrow);
+  co_return Outcome{keep_alive && !ec, static_cast<unsigned>(status), x_cache, res.body().size()};
+}
+
+net::awaitable<Outcome> upstream_failed(Context& ctx, const error_code& ec, const char* x_cache) {
+  if (is_timeout(ec)) {
+    co_return co_await respond_error(ctx, http::status::gateway_timeout, "upstream timed out", x_cache, false);
+  }
+  co_return co_await respond_error(ctx, http::status::bad_gateway, "upstream unavailable", x_cache, false);
+}
+
+// Writes a stored entry: its status, headers and body as stored, plus the proxy's own
+// X-Cache, Cache-Control and (HIT) Age. A MISS that was stored is written by the same code,
+// so a HIT's headers and body equal the MISS that stored it. The body goes straight from
+// the shared entry to the socket.
+net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const char* x_cache) {
+  http::response<http::span_body<const char>> res;
+  res.result(entry->status);
+  res.version(11);
+  for (const auto& [name, value] : entry->headers) res.insert(name, value);
+  res.set("X-Cache", x_cache);
+  res.set(http::field::cache_control, cache_control_value(*ctx.route));
+  if (std::string_view(x_cache) == "HIT") {
+    const auto age_s = std::max<std::int64_t>(0, (now_ms() - entry->stored_at_ms) / 1000);
+    res.set(http::field::age, std::to_string(age_s));
+  }
+  res.body() = {entry->body.data(), entry->body.size()};
+  res.content_length(entry->body.size());
+  res.keep_alive(ctx.keep_alive());
+
+  ctx.ex.client.expires_after(ctx.config.timeouts.write);
+  error_code ec;
+  if (ctx.head) {
+    http::response_serializer<http::span_body<const char>> serializer{res};
+    std::tie(ec, std::ignore) = co_await http::async_write_header(ctx.ex.client, serializer, kNoThrow);
+  } else {
+    std::tie(ec, std::ignore) = co_await http::async_write(ctx.ex.client, res, kNoThrow);
+  }
+  co_return Outcome{res.keep_alive() && !ec, entry->status, x_cache, ctx.head ? 0 : entry->body.size()};
+}
+
+// The entry for a storable upstream response (header already rewritten for the client).
+EntryPtr make_entry(const Context& ctx, const http::response_header<>& response, std::string body) {
+  auto entry = std::make_shared<Entry>();
+  entry->status = response.result_int();
+  entry->body = std::move(body);
+  entry->stored_at_ms = now_ms();
+  entry->ttl_s =
+      static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(ctx.route->ttl).count());
+  entry->route = ctx.route->name;
+  for (const auto& field : response) {
+    if (is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
+  }
+  return entry;
+}
+
+// Sends the request (header, then any body, streamed) upstream and relays the response
+// back, streamed; stores it on the way when the plan says so and policy allows.
+net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
+  auto& request = ctx.ex.parser.get();
+  // Only a request without a body can be replayed: it is retried once when a pooled
+  // connection turns out to have been closed by the app meanwhile.
+  const bool retryable = !ctx.has_body;
+  upstream::ConnectionPtr connection;
+  std::optional<http::response_parser<http::buffer_body>> response_parser;
+
+  for (int attempt = 0;; ++attempt) {
+    auto [ec, acquired] = co_await ctx.worker.pool->acquire(attempt > 0);
+    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+    connection = std::move(acquired);
+    const bool may_retry = retryable && connection->reused && attempt == 0;
+
+    if (!ctx.has_body) {
+      http::request_serializer<http::empty_body> serializer{request};
+      connection->stream.expires_after(ctx.config.timeouts.upstream_response);
+      std::tie(ec, std::ignore) = co_await http::async_write(connection->stream, serializer, kNoThrow);
+      if (ec && may_retry) continue;
+      if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+    } else {
+      if (ctx.expect_continue) {
+        ctx.ex.client.expires_after(ctx.config.timeouts.write);
+        auto [wec, n] = co_await net::async_write(ctx.ex.client, net::buffer(kContinue), kNoThrow);
+        if (wec) co_return Outcome{};
+      }
+      http::request_parser<http::buffer_body> body_parser{std::move(ctx.ex.parser)};
+      body_parser.body_limit(ctx.config.limits.max_body_bytes);
+      if (!body_parser.content_length()) body_parser.get().chunked(true);
+      http_util::RelayOptions options;
+      options.read_timeout = ctx.config.timeouts.read_body;
+      options.write_timeout = ctx.config.timeouts.upstream_response;
+      auto result = co_await http_util::relay_message(ctx.ex.client, ctx.ex.client_buffer, body_parser,
+                                                      connection->stream, options);
+      if (result.read_error == http::error::body_limit) {
+        co_return co_await respond_error(ctx, http::status::payload_too_large, "request body too large",
+                                         plan.x_cache, false);
+      }
+      if (result.read_error) {
+        if (result.read_error == beast::error::timeout) {
+          co_return co_await respond_error(ctx, http::status::request_timeout, "request body timed out",
+                                           plan.x_cache, false);
+        }
+        co_return Outcome{};  // the client went away mid-body
+      }
+      if (result.write_error) co_return co_await upstream_failed(ctx, result.write_error, plan.x_cache);
+    }
+
+    // Read the response header, skipping interim 1xx answers (the proxy sent its own 100).
+    for (;;) {
+      response_parser.emplace();
+      response_parser->header_limit(kUpstreamHeaderLimit);
+      response_parser->body_limit(boost::none);
+      if (ctx.head) response_parser->skip(true);
+      connection->stream.expires_after(ctx.config.timeouts.upstream_response);
+      std::tie(ec, std::ignore) =
+          co_await http::async_read_header(connection->stream, connection->buffer, *response_parser, kNoThrow);
+      if (ec) break;
+      const auto status = response_parser->get().result_int();
+      if (status < 100 || status >= 200 || status == 101) break;
+    }
+    if (ec && may_retry && !is_timeout(ec)) continue;
+    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+    break;
+  }
+
+  auto& response = response_parser->get();
+  const bool upstream_keep_alive = response.keep_alive();
+  http_util::strip_hop_by_hop(response);
+  if (ctx.route) {
+    // These are the proxy's own headers on routed responses: replaced, never duplicated.
+    response.erase("X-Cache");
+    response.erase(http::field::age);
+    response.set("X-Cache", plan.x_cache);
+  }
+
+  const auto status = response.result_int();
+  const bool no_body = ctx.head || status == 204 || status == 304 || status < 200;
+  bool store = false;
+  std::size_t limit = 0;
+  if (plan.store && !no_body) {
+    limit = ctx.route->max_entry_bytes ? ctx.route->max_entry_bytes : ctx.config.limits.max_entry_bytes;
+    const auto declared = response_parser->content_length().value_or(0);
+    store = response_storability(response, *ctx.route, declared, limit) == ResponseStorability::kStorable;
+  }
+
+  if (store && response_parser->content_length()) {
+    // Known length within the limit: read it all, store it, then answer from the entry,
+    // so the next request already finds it (and its headers equal this answer's).
+    std::string body;
+    body.reserve(*response_parser->content_length());
+    const auto ec = co_await http_util::read_body(connection->stream, connection->buffer, *response_parser, body,
+                                                  ctx.config.timeouts.upstream_response);
+    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+    if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
+    auto entry = make_entry(ctx, response, std::move(body));
+    co_await ctx.worker.store->put(std::move(plan.key), entry, ctx.route->ttl);
+    co_return co_await serve_entry(ctx, entry, plan.x_cache);
+  }
+  if (store) response.set(http::field::cache_control, cache_control_value(*ctx.route));
+
+  response.version(11);
+  bool keep_alive = ctx.keep_alive();
+  if (!no_body && !response_parser->content_length()) {
+    // Unknown length: chunk it for HTTP/1.1 clients; an HTTP/1.0 client reads to close.
+    if (ctx.version >= 11) {
+      response.chunked(true);
+    } else {
+      keep_alive = false;
+    }
+  }
+  response.keep_alive(keep_alive);
+
+  Outcome outcome{keep_alive, status, plan.x_cache, 0};
+  if (no_body) {
+    http::response_serializer<http::buffer_body> serializer{response};
+    ctx.ex.client.expires_after(ctx.config.timeouts.write);
+    auto [ec, n] = co_await http::async_write_header(ctx.ex.client, serializer, kNoThrow);
+    if (ec) outcome.keep_alive = false;
+    if (!ec && upstream_keep_alive && response_parser->is_done()) ctx.worker.pool->release(std::move(connection));
+    co_return outcome;
+  }
+
+  // Streamed: unknown length (chunked) responses are captured on the way when storable.
+  std::string captured;
+  http_util::RelayOptions options;
+  options.read_timeout = ctx.config.timeouts.upstream_response;
+  options.write_timeout = ctx.config.timeouts.write;
+  if (store) {
+    options.capture = &captured;
+    options.capture_limit = limit;
+  }
+  auto result = co_await http_util::relay_message(connection->stream, connection->buffer, *response_parser,
+                                                  ctx.ex.client, options);
+  outcome.bytes = result.body_bytes;
+  if (!result.ok()) {
+    outcome.keep_alive = false;
+    co_return outcome;
+  }
+  if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
+  if (store && !options.capture_overflowed) {
+    // The client already has its answer; storing must not delay the next request.
+    net::co_spawn(ctx.worker.ioc,
+                  ctx.worker.store->put(std::move(plan.key), make_entry(ctx, response, std::move(captured)),
+                                        ctx.route->ttl),
+                  net::detached);
+  }
+  co_return outcome;
+}
+
+// WebSocket (or any Upgrade): forwarded on a fresh connection; after 101 the two
+// connections are spliced until either side closes.
+net::awaitable<Outcome> forward_upgrade(Context& ctx) {
+  auto [ec, connection] = co_await ctx.worker.pool->acquire(true);
+  if (ec) co_return co_await upstream_failed(ctx, ec, "");
+  http::request_serializer<http::empty_body> serializer{ctx.ex.parser.get()};
+  connection->stream.expires_after(ctx.config.timeouts.upstream_response);
+  std::tie(ec, std::ignore) = co_await http::async_write(connection->stream, serializer, kNoThrow);
+  if (ec) co_return co_await upstream_failed(ctx, ec, "");
+
+  http::response_parser<http::buffer_body> parser;
+  parser.header_limit(kUpstreamHeaderLimit);
+  parser.body_limit(boost::none);
+  connection->stream.expires_after(ctx.config.timeouts.upstream_response);
+  std::tie(ec, std::ignore) = co_await http::async_read_header(connection->stream, connection->buffer, parser, kNoThrow);
+  if (ec) co_return co_await upstream_failed(ctx, ec, "");
+
+  auto& response = parser.get();
+  const auto status = response.result_int();
+  if (status == 101) {
+    http::response_serializer<http::buffer_body> out{response};
+    ctx.ex.client.expires_after(ctx.config.timeouts.write);
+    std::tie(ec, std::ignore) = co_await http::async_write_header(ctx.ex.client, out, kNoThrow);
+    if (!ec) {
+      co_await http_util::tunnel(ctx.ex.client, ctx.ex.client_buffer, connection->stream, connection->buffer,
+                                 ctx.config.timeouts.tunnel_idle);
+    }
+    co_return Outcome{false, status, "", 0};
+  }
+  // Refused upgrade: an ordinary response, then close (the client may still send frames).
+  http_util::strip_hop_by_hop(response);
+  if (!parser.content_length() && !parser.is_done()) response.chunked(true);
+  response.keep_alive(false);
+  http_util::RelayOptions options;
+  options.read_timeout = ctx.config.timeouts.upstream_response;
+  options.write_timeout = ctx.config.timeouts.write;
+  auto result = co_await http_util::relay_message(connection->stream, connection->buffer, parser, ctx.ex.client,
+                                                  options);
+  co_return Outcome{false, status, "", result.body_bytes};
+}
+
+bool is_upgrade(const http::request_header<>& request) {
+  return request.count(http::field::upgrade) != 0;
+}
+
+}  // namespace
+
+net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
+  const auto config_ptr = worker.config;  // one config for the whole request, even across a reload
+  Context ctx{worker, *config_ptr, exchange};
+  auto& parser = exchange.parser;
+  auto& request = parser.get();
+  ctx.head = request.method() == http::verb::head;
+  ctx.version = request.version();
+  ctx.client_keep_alive = request.keep_alive();
+  ctx.has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
+  ctx.expect_continue = boost::algorithm::iequals(request[http::field::expect], "100-continue");
+
+  const bool upgrade = is_upgrade(request);
+  http_util::prepare_upstream_request(request, {exchange.client_address, "http"}, ctx.config.trust_forwarded_headers,
+                                      upgrade);
+  if (upgrade) co_return co_await forward_upgrade(ctx);
+
+  const std::string_view target = request.target();
+  const auto question = target.find('?');
+  const auto path = target.substr(0, question);
+  const auto query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+
+  config::PathParams params;
+  ctx.route = config::match_route(ctx.config, request.method_string(), path, params);
+  ForwardPlan plan;
+  if (!ctx.route) co_return co_await forward(ctx, plan);
+  plan.x_cache = "BYPASS";
+  if (ctx.has_body || request_cacheability(request, *ctx.route) != RequestCacheability::kCacheable) {
+    co_return co_await forward(ctx, plan);
+  }
+
+  const std::string user =
+      ctx.route->key.uses_user() ? user_id(request, ctx.config.identity) : std::string("anon");
+  config::RenderInput input{"GET", path, query, &params, &request, user};
+  std::string key = ctx.route->key.render(input);
+
+  auto lookup = co_await worker.store->get(key);
+  if (lookup.status == StoreStatus::kOk && lookup.entry &&
+      now_ms() - lookup.entry->stored_at_ms < static_cast<std::int64_t>(lookup.entry->ttl_s) * 1000) {
+    co_return co_await serve_entry(ctx, lookup.entry, "HIT");
+  }
+  if (lookup.status == StoreStatus::kUnavailable) {
+    // The store is down or slow: serve from the app, never an error, and don't try to store.
+    co_return co_await forward(ctx, plan);
+  }
+  // Cache hits come from GET entries; a HEAD miss is forwarded as HEAD and not stored.
+  plan = {"MISS", !ctx.head, std::move(key)};
+  co_return co_await forward(ctx, plan);
+}
+
+}  // namespace foilcache::cache

@@ -1,0 +1,53 @@
+// cache::Store over Redis: one RedisStore (and its RedisClient) per io thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "proxy/cache/store.hpp"
+#include "proxy/config/config.hpp"
+#include "proxy/redis/redis_client.hpp"
+
+namespace foilcache::cache {
+
+// Every key is `prefix + key`; values are encode_entry() bytes.
+// - get: GET + decode_entry. A value that does not decode (another writer, an older
+//   format) is reported as kNotFound, not kUnavailable: the caller refetches and the next
+//   put overwrites it; corrupt_entries() counts them.
+// - put: SET key value PX keep (keep <= 0: nothing stored, kOk).
+// - del: UNLINK (kOk if a key was removed, kNotFound otherwise).
+// - any client error (not connected, timeout, lost connection) or error reply: kUnavailable.
+// mode(): "enabled" while connected, "degraded" otherwise.
+// Threading: the client's io_context thread only (see RedisClient).
+class RedisStore final : public Store {
+ public:
+  // Precondition: `client` runs on the io_context of the callers. Does not start it.
+  RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix);
+
+  net::awaitable<GetResult> get(std::string key) override;
+  net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
+  net::awaitable<StoreStatus> del(std::string key) override;
+  bool available() const override { return client_->connected(); }
+  const char* mode() const override { return available() ? "enabled" : "degraded"; }
+
+  // The underlying client (for admin commands such as SCAN) and the key prefix.
+  redis::RedisClient& client() { return *client_; }
+  const std::string& prefix() const { return prefix_; }
+  // Values under the prefix that failed to decode, since construction.
+  std::uint64_t corrupt_entries() const { return corrupt_entries_.load(std::memory_order_relaxed); }
+
+ private:
+  std::string full_key(std::string_view key) const;
+
+  std::shared_ptr<redis::RedisClient> client_;
+  std::string prefix_;
+  std::atomic<std::uint64_t> corrupt_entries_{0};
+};
+
+// Each call makes a RedisClient on the given io_context, starts it (it connects in the
+// background) and wraps it in a RedisStore. Never blocks, never fails when Redis is down.
+StoreFactory make_redis_store_factory(config::RedisConfig config, redis::LogFn log = {});
+
+}  // namespace foilcache::cache

@@ -1,0 +1,123 @@
+// Plain configuration structs with their defaults. Loaded from YAML by config_loader
+// (the one place that throws); everything else only reads them. A loaded Config is
+// immutable and shared (std::shared_ptr<const Config>) so a reload can swap it whole.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/config/key_template.hpp"
+#include "proxy/config/path_pattern.hpp"
+
+namespace foilcache::config {
+
+using Duration = std::chrono::milliseconds;
+
+// Where an upstream lives, parsed from `upstream: http://host:port`.
+struct UpstreamAddress {
+  std::string scheme = "http";  // only http is supported (the app is a sidecar on loopback)
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 5000;
+  std::string host_header() const;  // "host:port" as sent in Host when the client sent none
+};
+
+struct RedisConfig {
+  std::string url;                       // empty: embedded in-memory store
+  std::string prefix = "foilcache:";     // every key foilcache writes starts with this
+  Duration timeout{50};                  // per command; slower counts as unavailable
+  Duration connect_timeout{500};         // one connection attempt
+  Duration reconnect_min{100};           // first back-off after a failure
+  Duration reconnect_max{5000};          // back-off cap
+  // Parsed from url (filled by the loader), percent-decoded; a lone userinfo
+  // ("redis://secret@host") is the password, as Redis AUTH takes a password alone:
+  std::string host;
+  std::uint16_t port = 6379;
+  std::string username;
+  std::string password;
+  int db = 0;
+  std::string masked_url() const;        // url with the password (or a lone userinfo) replaced by ***
+};
+
+struct MemoryStoreConfig {
+  std::size_t max_bytes = 256u << 20;    // byte bound of the embedded store (and later L1)
+};
+
+struct AdminConfig {
+  std::string token;                     // empty: admin API answers 403
+};
+
+struct WebhookConfig {
+  std::string secret;                    // empty: webhook answers 403
+  std::map<std::string, std::vector<std::string>> events;  // event -> tags
+};
+
+struct IdentityConfig {
+  std::string secret;                    // HMAC key of {user}; empty: warning at start-up
+  std::vector<std::string> cookies{"session", "remember_token"};
+};
+
+// Per-phase timeouts of the downstream and upstream connections.
+struct TimeoutsConfig {
+  Duration read_header{10'000};          // first byte to end of request header
+  Duration read_body{30'000};            // between body chunks of a streamed request body
+  Duration idle{60'000};                 // keep-alive connection waiting for the next request
+  Duration write{30'000};                // a single write to a client that does not read
+  Duration upstream_connect{2'000};      // TCP connect to the app
+  Duration upstream_response{30'000};    // request sent to response header received
+  Duration upstream_idle{30'000};        // pooled keep-alive connection kept unused
+  Duration tunnel_idle{300'000};         // WebSocket / streamed transfer with no bytes either way
+  Duration drain{30'000};                // SIGTERM: in-flight requests get this long
+};
+
+struct LimitsConfig {
+  std::size_t max_header_bytes = 16 * 1024;          // request line + headers; over: 431
+  std::size_t max_body_bytes = 64u << 20;            // request body; over: 413
+  std::size_t max_entry_bytes = 8u << 20;            // default per-route size limit of a stored body
+  std::size_t upstream_pool_size = 64;               // idle upstream connections kept per io thread
+};
+
+struct LogConfig {
+  std::string level = "info";            // error, warn, info, debug
+  bool access = true;                    // one JSON line per request on stdout
+};
+
+// One `routes:` entry. First match wins.
+struct Route {
+  std::string name;
+  std::string method;                    // "GET" (HEAD requests match GET routes too)
+  PathPattern path;
+  Duration ttl{0};
+  KeyTemplate key;
+  std::vector<std::string> tags;
+  bool shared = false;                   // response does not depend on the caller
+  std::vector<unsigned> statuses{200};   // upstream statuses that may be stored
+  std::size_t max_entry_bytes = 0;       // 0: limits.max_entry_bytes
+};
+
+struct Config {
+  std::string source_path;               // the file it was loaded from (for messages)
+  std::string listen_host = "0.0.0.0";
+  std::uint16_t listen_port = 8080;
+  std::string upstream_url = "http://127.0.0.1:5000";
+  UpstreamAddress upstream;
+  unsigned threads = 0;                  // io threads; 0: one per core
+  // Keep the client's X-Forwarded-*/Forwarded/Cf-Visitor headers (only behind a trusted
+  // front proxy). Default: replaced by what foilcache saw, so clients cannot forge them.
+  bool trust_forwarded_headers = false;
+  RedisConfig redis;
+  MemoryStoreConfig memory;
+  AdminConfig admin;
+  WebhookConfig webhooks;
+  IdentityConfig identity;
+  TimeoutsConfig timeouts;
+  LimitsConfig limits;
+  LogConfig log;
+  std::vector<Route> routes;
+};
+
+}  // namespace foilcache::config

@@ -1,0 +1,51 @@
+// Loads and validates a foilcache YAML file: ${VAR} / ${VAR:-default} substitution in
+// every string value, durations ("250ms", "30s", "5m", "1h" or integer seconds), sizes
+// ("64KiB", "8MiB", integer bytes), unknown keys rejected. This is the one place that throws.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/config/config.hpp"
+
+namespace foilcache::config {
+
+// Every problem found in one file, each formatted "FILE:LINE:COL: message"
+// (1-based line and column). what() joins them with '\n'.
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<std::string> errors);
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+// Environment lookup (injectable for tests); std::nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_env();
+
+// Loads PATH. Throws ConfigError listing every error found (not just the first).
+std::shared_ptr<const Config> load_config_file(const std::string& path, const EnvLookup& env = process_env());
+// Same, from YAML text; `source_name` is used as FILE in messages.
+std::shared_ptr<const Config> load_config_string(const std::string& yaml, const std::string& source_name,
+                                                 const EnvLookup& env = process_env());
+
+// The value grammars of the loader, exposed for tests and for other config sources.
+// "250ms", "30s", "5m", "1h", "1h30m" or integer seconds; std::nullopt when malformed.
+std::optional<Duration> parse_duration(std::string_view text);
+// "64KiB", "8MiB", "1GiB" (binary), "500KB", "5MB" (decimal), "10B" or integer bytes;
+// std::nullopt when malformed or too large.
+std::optional<std::size_t> parse_size(std::string_view text);
+// Expands ${VAR}, ${VAR:-default} (default when VAR is unset or empty) and $$ (a literal
+// '$'); a '$' followed by anything else stays as is. Appends one message (no location) per
+// problem to `errors`: an unset VAR without default, an unterminated "${", a bad name.
+std::string substitute_env(std::string_view text, const EnvLookup& env, std::vector<std::string>& errors);
+
+}  // namespace foilcache::config

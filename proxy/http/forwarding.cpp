@@ -1,0 +1,79 @@
+#include "proxy/http/forwarding.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <string>
+#include <vector>
+
+namespace foilcache::http_util {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) { return boost::algorithm::iequals(a, b); }
+
+// Splits a comma-separated token list (Connection: keep-alive, Upgrade).
+template <class F>
+void for_each_token(std::string_view list, F&& f) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    auto token = list.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty()) f(token);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace
+
+void strip_hop_by_hop(http::fields& fields, bool keep_upgrade) {
+  // Fields named by Connection are hop-by-hop too (RFC 9110 §7.6.1).
+  std::vector<std::string> named;
+  for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
+       ++it) {
+    for_each_token(it->value(), [&](std::string_view token) {
+      if (keep_upgrade && iequals(token, "upgrade")) return;
+      named.emplace_back(token);
+    });
+  }
+  for (const auto& name : named) fields.erase(name);
+  if (!keep_upgrade) {
+    fields.erase(http::field::connection);
+    fields.erase(http::field::upgrade);
+  } else if (fields.count(http::field::upgrade) != 0) {
+    fields.set(http::field::connection, "Upgrade");
+  }
+  fields.erase(http::field::keep_alive);
+  fields.erase(http::field::proxy_connection);
+  fields.erase(http::field::te);
+  fields.erase(http::field::trailer);
+  fields.erase(http::field::transfer_encoding);
+}
+
+void prepare_upstream_request(http::request_header<>& request, const ClientInfo& client, bool trust_forwarded,
+                              bool keep_upgrade) {
+  strip_hop_by_hop(request, keep_upgrade);
+  request.erase(http::field::expect);
+
+  std::string xff;
+  if (auto it = request.find("X-Forwarded-For"); it != request.end() && trust_forwarded) {
+    xff.assign(it->value());
+    xff.append(", ");
+  }
+  xff.append(client.address);
+  request.set("X-Forwarded-For", xff);
+
+  if (!trust_forwarded) {
+    request.erase(http::field::forwarded);
+    request.erase("X-Forwarded-Port");
+    request.erase("X-Real-IP");
+    request.erase("Cf-Visitor");
+    request.set("X-Forwarded-Proto", client.scheme);
+    if (auto host = request.find(http::field::host); host != request.end()) {
+      request.set("X-Forwarded-Host", std::string(host->value()));
+    } else {
+      request.erase("X-Forwarded-Host");
+    }
+  }
+}
+
+}  // namespace foilcache::http_util

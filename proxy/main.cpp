@@ -1,0 +1,100 @@
+// foilcache: args -> Config -> Server; io threads; signals.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "proxy/app/log.hpp"
+#include "proxy/app/server.hpp"
+#include "proxy/cache/memory_store.hpp"
+#include "proxy/cache/redis_store.hpp"
+#include "proxy/config/config_loader.hpp"
+
+namespace {
+
+constexpr const char* kDefaultConfig = "conf/foilcache.yaml";
+
+void print_help() {
+  std::cout << "Usage: foilcache [--config FILE]\n"
+               "       foilcache --check-config FILE\n"
+               "       foilcache --version | --help\n\n"
+               "A caching reverse proxy for the MyFoil library service.\n\n"
+               "  --config FILE        run with FILE (default " << kDefaultConfig << ")\n"
+               "  --check-config FILE  validate FILE: exit 0, or print every error as FILE:LINE:COL: message\n"
+               "                       and exit 1\n"
+               "  --version            print the version\n"
+               "  --help               print this help\n\n"
+               "Signals: SIGHUP reloads the config; SIGTERM/SIGINT drain in-flight requests and exit 0.\n";
+}
+
+int check_config(const std::string& path) {
+  try {
+    foilcache::config::load_config_file(path);
+    std::cout << path << ": OK\n";
+    return 0;
+  } catch (const foilcache::config::ConfigError& e) {
+    for (const auto& error : e.errors()) std::cerr << error << '\n';
+    return 1;
+  }
+}
+
+int run(const std::string& path) {
+  using namespace foilcache;
+  std::shared_ptr<const config::Config> config;
+  try {
+    config = config::load_config_file(path);
+  } catch (const config::ConfigError& e) {
+    for (const auto& error : e.errors()) std::cerr << error << '\n';
+    return 1;
+  }
+  log::set_level(config->log.level);
+  if (config->identity.secret.empty()) {
+    log::warn("identity.secret is empty: {user} keys are plain hashes of credentials; set FOILCACHE_IDENTITY_SECRET");
+  }
+
+  cache::StoreFactory factory;
+  if (config->redis.url.empty()) {
+    factory = cache::make_memory_store_factory(std::make_shared<cache::MemoryCache>(config->memory));
+    log::info("store: embedded memory (" + std::to_string(config->memory.max_bytes) + " bytes)");
+  } else {
+    factory = cache::make_redis_store_factory(config->redis);
+    log::info("store: redis " + config->redis.masked_url() + " prefix '" + config->redis.prefix + "'");
+  }
+
+  app::Server server(config, path, std::move(factory));
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "foilcache: cannot listen on " << config->listen_host << ':' << config->listen_port << ": "
+              << e.what() << '\n';
+    return 1;
+  }
+  std::cout << "foilcache " << FOILCACHE_VERSION << " listening on http://" << config->listen_host << ':'
+            << server.port() << " -> " << config->upstream_url << std::endl;
+  return server.run_until_signalled();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path = kDefaultConfig;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      print_help();
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "foilcache " << FOILCACHE_VERSION << '\n';
+      return 0;
+    }
+    if ((arg == "--check-config" || arg == "--config") && i + 1 < argc) {
+      if (arg == "--check-config") return check_config(argv[i + 1]);
+      config_path = argv[++i];
+      continue;
+    }
+    std::cerr << "foilcache: unknown or incomplete argument '" << arg << "' (see --help)\n";
+    return 2;
+  }
+  return run(config_path);
+}

@@ -1,0 +1,70 @@
+#include "tests/integration/deployment.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/support/wait.hpp"
+
+namespace foilcache::testing {
+namespace {
+
+constexpr auto kStartBound = std::chrono::seconds(15);
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool answers_healthz(std::uint16_t port) {
+  try {
+    return HttpClient(port, std::chrono::seconds(2)).get("/healthz").status == 200;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+Deployment::Deployment(DeploymentOptions options) : options_(std::move(options)) {
+  if (options_.redis) redis_ = std::make_unique<test::RedisServer>();
+  stub_ = std::make_unique<stub::StubServer>(options_.stub);
+  stub_->start();
+  const std::string yaml = options_.config_yaml.empty()
+                               ? read_file(std::filesystem::path(SOURCE_DIR) / "conf" / "foilcache.yaml")
+                               : options_.config_yaml;
+  config_path_ = dir_.write_file("foilcache.yaml", yaml);
+  start_proxy();
+}
+
+Deployment::~Deployment() {
+  if (proxy_) proxy_->terminate(std::chrono::seconds(10));
+}
+
+void Deployment::start_proxy() {
+  if (proxy_) proxy_->terminate(std::chrono::seconds(10));
+  proxy_port_ = test::free_port();
+  test::ProcessOptions process_options;
+  process_options.env = {
+      {"FOILCACHE_LISTEN", "127.0.0.1:" + std::to_string(proxy_port_)},
+      {"UPSTREAM_URL", "http://127.0.0.1:" + std::to_string(stub_->port())},
+      {"REDIS_URL", redis_ ? redis_->url() : std::string()},
+      {"FOILCACHE_IDENTITY_SECRET", "integration-identity-secret"},
+  };
+  for (const auto& kv : options_.env) process_options.env.push_back(kv);
+  process_options.log_path = dir_.path() / "foilcache.log";
+  proxy_ = std::make_unique<test::Process>(
+      std::vector<std::string>{FOILCACHE_BIN, "--config", config_path_.string()}, process_options);
+  if (!test::wait_until([&] { return !proxy_->running() || answers_healthz(proxy_port_); }, kStartBound) ||
+      !proxy_->running()) {
+    throw std::runtime_error("foilcache did not come up:\n" + proxy_->log_tail());
+  }
+}
+
+Response Deployment::get(std::string_view target, const Headers& headers) const {
+  return client().get(target, headers);
+}
+
+}  // namespace foilcache::testing

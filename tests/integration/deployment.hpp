@@ -1,0 +1,71 @@
+// An integration deployment: a private redis-server (optional), the upstream stub
+// (in-process, so tests read its request counters directly) and the real foilcache binary
+// with a config file, on free loopback ports. Every start-up wait is bounded.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/integration/http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/redis_server.hpp"
+#include "upstream_stub/stub_server.hpp"
+
+namespace foilcache::testing {
+
+struct DeploymentOptions {
+  bool redis = true;            // false: foilcache runs on its embedded memory store
+  std::string config_yaml;      // empty: the shipped conf/foilcache.yaml
+  stub::StubOptions stub = fast_stub();
+  std::vector<std::pair<std::string, std::string>> env;  // extra environment for foilcache
+
+  // The stub without simulated database latency (tests don't wait for it).
+  static stub::StubOptions fast_stub() {
+    stub::StubOptions options;
+    options.latency_scale = 0;
+    options.game_size = 4 << 20;
+    return options;
+  }
+};
+
+class Deployment {
+ public:
+  explicit Deployment(DeploymentOptions options = {});
+  ~Deployment();
+
+  std::uint16_t port() const { return proxy_port_; }
+  stub::StubServer& stub() { return *stub_; }
+  test::RedisServer& redis() { return *redis_; }
+  bool has_redis() const { return redis_ != nullptr; }
+  test::Process& proxy() { return *proxy_; }
+  const std::filesystem::path& config_path() const { return config_path_; }
+
+  HttpClient client(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    return HttpClient(proxy_port_, timeout);
+  }
+  Response get(std::string_view target, const Headers& headers = {}) const;
+
+  // Starts foilcache (again) with the current config; waits for /healthz.
+  void start_proxy();
+  // The proxy's log so far (for failure messages).
+  std::string proxy_log() const { return proxy_ ? proxy_->log_tail(8192) : std::string(); }
+
+ private:
+  DeploymentOptions options_;
+  test::TempDir dir_;
+  std::unique_ptr<test::RedisServer> redis_;
+  std::unique_ptr<stub::StubServer> stub_;
+  std::unique_ptr<test::Process> proxy_;
+  std::filesystem::path config_path_;
+  std::uint16_t proxy_port_ = 0;
+};
+
+// The Authorization headers of the stub's users.
+inline Headers as_alice() { return {{"Authorization", basic_auth("alice", "alice-pw")}}; }
+inline Headers as_bob() { return {{"Authorization", basic_auth("bob", "bob-pw")}}; }
+
+}  // namespace foilcache::testing

@@ -1,0 +1,233 @@
+#include "proxy/cache/policy.hpp"
+
+#include <gtest/gtest.h>
+
+namespace foilcache::cache {
+namespace {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+enum class RouteKind {
+  kPlain,   // key without {user}, not shared
+  kUser,    // key with {user}
+  kShared,  // shared: true
+  kHeader,  // key renders {header.X-Forwarded-Proto}
+};
+
+config::Route make_route(RouteKind kind) {
+  config::Route route;
+  route.name = "r";
+  route.method = "GET";
+  route.path = config::PathPattern::parse("/api/x");
+  route.statuses = {200, 404};
+  std::string key = "k:{query.page}";
+  if (kind == RouteKind::kUser) key += ":{user}";
+  if (kind == RouteKind::kHeader) key += ":{header.X-Forwarded-Proto}";
+  route.key = config::KeyTemplate::parse(key, route.path);
+  route.shared = kind == RouteKind::kShared;
+  return route;
+}
+
+struct RequestCase {
+  std::string name;
+  RouteKind route;
+  http::verb method;
+  Headers headers;
+  RequestCacheability expected;
+};
+
+void PrintTo(const RequestCase& c, std::ostream* os) { *os << c.name; }
+
+class RequestCacheabilityTest : public ::testing::TestWithParam<RequestCase> {};
+
+TEST_P(RequestCacheabilityTest, Decides) {
+  const auto& c = GetParam();
+  http::request_header<> request;
+  request.method(c.method);
+  request.target("/api/x");
+  for (const auto& [name, value] : c.headers) request.insert(name, value);
+  EXPECT_EQ(request_cacheability(request, make_route(c.route)), c.expected)
+      << to_string(request_cacheability(request, make_route(c.route)));
+}
+
+using RC = RequestCacheability;
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RequestCacheabilityTest,
+    ::testing::Values(RequestCase{"PlainGet", RouteKind::kPlain, http::verb::get, {}, RC::kCacheable},
+                      RequestCase{"PlainHead", RouteKind::kPlain, http::verb::head, {}, RC::kCacheable},
+                      RequestCase{"Post", RouteKind::kPlain, http::verb::post, {}, RC::kBypassMethod},
+                      RequestCase{"Delete", RouteKind::kShared, http::verb::delete_, {}, RC::kBypassMethod},
+                      RequestCase{"Options", RouteKind::kUser, http::verb::options, {}, RC::kBypassMethod},
+                      RequestCase{"AuthorizationOnPlainRoute",
+                                  RouteKind::kPlain,
+                                  http::verb::get,
+                                  {{"Authorization", "Basic x"}},
+                                  RC::kBypassCredentials},
+                      RequestCase{"CookieOnPlainRoute",
+                                  RouteKind::kPlain,
+                                  http::verb::get,
+                                  {{"Cookie", "theme=dark"}},
+                                  RC::kBypassCredentials},
+                      RequestCase{"EmptyAuthorizationStillCounts",
+                                  RouteKind::kPlain,
+                                  http::verb::get,
+                                  {{"Authorization", ""}},
+                                  RC::kBypassCredentials},
+                      RequestCase{"CredentialsOnHeaderRoute",
+                                  RouteKind::kHeader,
+                                  http::verb::get,
+                                  {{"Cookie", "session=s"}},
+                                  RC::kBypassCredentials},
+                      RequestCase{"AuthorizationOnUserRoute",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Authorization", "Basic x"}},
+                                  RC::kCacheable},
+                      RequestCase{"CookieOnSharedRoute",
+                                  RouteKind::kShared,
+                                  http::verb::get,
+                                  {{"Cookie", "session=s"}},
+                                  RC::kCacheable},
+                      RequestCase{"RequestNoStore",
+                                  RouteKind::kPlain,
+                                  http::verb::get,
+                                  {{"Cache-Control", "no-store"}},
+                                  RC::kBypassNoStore},
+                      RequestCase{"RequestNoStoreAmongOthers",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Cache-Control", "max-age=0, No-Store"}},
+                                  RC::kBypassNoStore},
+                      RequestCase{"RequestNoStoreLookalike",
+                                  RouteKind::kPlain,
+                                  http::verb::get,
+                                  {{"Cache-Control", "no-store-ish"}},
+                                  RC::kCacheable},
+                      RequestCase{"RequestNoCacheIsServed",
+                                  RouteKind::kPlain,
+                                  http::verb::get,
+                                  {{"Cache-Control", "no-cache"}},
+                                  RC::kCacheable},
+                      RequestCase{"WebSocketUpgrade",
+                                  RouteKind::kShared,
+                                  http::verb::get,
+                                  {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}},
+                                  RC::kBypassUpgrade}),
+    [](const auto& info) { return info.param.name; });
+
+struct ResponseCase {
+  std::string name;
+  RouteKind route;
+  unsigned status;
+  Headers headers;
+  std::size_t body_size;
+  ResponseStorability expected;
+};
+
+void PrintTo(const ResponseCase& c, std::ostream* os) { *os << c.name; }
+
+constexpr std::size_t kLimit = 1000;
+
+class ResponseStorabilityTest : public ::testing::TestWithParam<ResponseCase> {};
+
+TEST_P(ResponseStorabilityTest, Decides) {
+  const auto& c = GetParam();
+  http::response_header<> response;
+  response.result(c.status);
+  for (const auto& [name, value] : c.headers) response.insert(name, value);
+  const auto got = response_storability(response, make_route(c.route), c.body_size, kLimit);
+  EXPECT_EQ(got, c.expected) << to_string(got);
+}
+
+using RS = ResponseStorability;
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ResponseStorabilityTest,
+    ::testing::Values(
+        ResponseCase{"Ok", RouteKind::kPlain, 200, {{"Content-Type", "application/json"}}, 10, RS::kStorable},
+        ResponseCase{"ConfiguredNotFound", RouteKind::kPlain, 404, {}, 10, RS::kStorable},
+        ResponseCase{"ServerError", RouteKind::kPlain, 500, {}, 10, RS::kStatus},
+        ResponseCase{"PartialContent", RouteKind::kPlain, 206, {}, 10, RS::kStatus},
+        ResponseCase{"NoStore", RouteKind::kPlain, 200, {{"Cache-Control", "no-store"}}, 10, RS::kNoStore},
+        ResponseCase{"NoCache", RouteKind::kPlain, 200, {{"Cache-Control", "no-cache"}}, 10, RS::kNoCache},
+        ResponseCase{"NoCacheWithFieldNames", RouteKind::kPlain, 200, {{"Cache-Control", "no-cache=\"Set-Cookie\", max-age=60"}}, 10, RS::kNoCache},
+        ResponseCase{"NoStoreOnUserRoute",
+                     RouteKind::kUser,
+                     200,
+                     {{"Cache-Control", "private, no-store"}},
+                     10,
+                     RS::kNoStore},
+        ResponseCase{"NoStoreLookalike",
+                     RouteKind::kPlain,
+                     200,
+                     {{"Cache-Control", "no-store-ish"}},
+                     10,
+                     RS::kStorable},
+        ResponseCase{
+            "Private", RouteKind::kPlain, 200, {{"Cache-Control", "private, max-age=60"}}, 10, RS::kPrivate},
+        ResponseCase{"PrivateWithFieldList",
+                     RouteKind::kShared,
+                     200,
+                     {{"Cache-Control", "private=\"X-User\""}},
+                     10,
+                     RS::kPrivate},
+        ResponseCase{
+            "PrivateOnUserRoute", RouteKind::kUser, 200, {{"Cache-Control", "private"}}, 10, RS::kStorable},
+        ResponseCase{
+            "Public", RouteKind::kPlain, 200, {{"Cache-Control", "public, max-age=60"}}, 10, RS::kStorable},
+        ResponseCase{
+            "SetCookie", RouteKind::kPlain, 200, {{"Set-Cookie", "session=abc"}}, 10, RS::kSetCookie},
+        ResponseCase{"SetCookieOnUserRoute",
+                     RouteKind::kUser,
+                     200,
+                     {{"Set-Cookie", "session=abc"}},
+                     10,
+                     RS::kSetCookie},
+        ResponseCase{"AtLimit", RouteKind::kPlain, 200, {}, kLimit, RS::kStorable},
+        ResponseCase{"OverLimit", RouteKind::kPlain, 200, {}, kLimit + 1, RS::kTooLarge},
+        ResponseCase{
+            "ContentLengthOverLimit", RouteKind::kPlain, 200, {{"Content-Length", "5000"}}, 0, RS::kTooLarge},
+        ResponseCase{"ContentLengthHuge",
+                     RouteKind::kPlain,
+                     200,
+                     {{"Content-Length", "99999999999999999999999"}},
+                     0,
+                     RS::kTooLarge},
+        ResponseCase{"VaryStar", RouteKind::kShared, 200, {{"Vary", "*"}}, 10, RS::kVary},
+        ResponseCase{
+            "VaryAcceptEncoding", RouteKind::kPlain, 200, {{"Vary", "Accept-Encoding"}}, 10, RS::kStorable},
+        ResponseCase{"VaryUnkeyedHeader",
+                     RouteKind::kPlain,
+                     200,
+                     {{"Vary", "Accept-Encoding, X-Forwarded-Proto"}},
+                     10,
+                     RS::kVary},
+        ResponseCase{"VaryKeyedHeader",
+                     RouteKind::kHeader,
+                     200,
+                     {{"Vary", "x-forwarded-proto, Accept-Encoding"}},
+                     10,
+                     RS::kStorable},
+        ResponseCase{"VaryCookieOnPlainRoute", RouteKind::kPlain, 200, {{"Vary", "Cookie"}}, 10, RS::kVary},
+        ResponseCase{"VaryCookieOnUserRoute", RouteKind::kUser, 200, {{"Vary", "Cookie"}}, 10, RS::kStorable},
+        ResponseCase{"VaryAuthorizationOnSharedRoute",
+                     RouteKind::kShared,
+                     200,
+                     {{"Vary", "Authorization"}},
+                     10,
+                     RS::kStorable},
+        ResponseCase{"VaryRepeatedField",
+                     RouteKind::kUser,
+                     200,
+                     {{"Vary", "Cookie"}, {"Vary", "User-Agent"}},
+                     10,
+                     RS::kVary},
+        ResponseCase{"VaryStarAmongOthers", RouteKind::kUser, 200, {{"Vary", "Cookie, *"}}, 10, RS::kVary}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(Policy, ToStringNamesEveryValue) {
+  EXPECT_STREQ(to_string(RequestCacheability::kBypassCredentials), "bypass_credentials");
+  EXPECT_STREQ(to_string(ResponseStorability::kTooLarge), "too_large");
+}
+
+}  // namespace
+}  // namespace foilcache::cache

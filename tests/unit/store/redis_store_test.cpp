@@ -1,0 +1,213 @@
+// RedisStore against a real redis-server started per test.
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "proxy/cache/redis_store.hpp"
+#include "tests/support/asio_run.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/wait.hpp"
+#include "tests/unit/store/redis_test_util.hpp"
+
+namespace foilcache::cache {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+EntryPtr make_entry(std::string body, std::string route = "library_paged") {
+  auto entry = std::make_shared<Entry>();
+  entry->status = 200;
+  entry->headers = {{"Content-Type", "application/json"}, {"X-Total-Count", "3"}};
+  entry->body = std::move(body);
+  entry->stored_at_ms = 1'700'000'000'000;
+  entry->ttl_s = 300;
+  entry->route = std::move(route);
+  return entry;
+}
+
+class RedisStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = test::redis_config_for(server_);
+    make_store();
+  }
+
+  void make_store() {
+    store_.reset();
+    store_ = make_redis_store_factory(config_, log_.fn())(ioc_);
+    ASSERT_TRUE(wait_available()) << server_.log_tail();
+  }
+
+  bool wait_available(std::chrono::milliseconds bound = 5s) {
+    return test::run_until(ioc_, [&] { return store_->available(); }, bound);
+  }
+
+  StoreStatus put(const std::string& key, EntryPtr entry, std::chrono::milliseconds keep = 60s) {
+    auto status = test::run_awaitable(ioc_, store_->put(key, std::move(entry), keep));
+    if (!status) ADD_FAILURE() << "put did not complete";
+    return status.value_or(StoreStatus::kUnavailable);
+  }
+
+  GetResult get(const std::string& key) {
+    auto result = test::run_awaitable(ioc_, store_->get(key));
+    if (!result) ADD_FAILURE() << "get did not complete";
+    return result.value_or(GetResult{StoreStatus::kUnavailable, nullptr});
+  }
+
+  StoreStatus del(const std::string& key) {
+    auto status = test::run_awaitable(ioc_, store_->del(key));
+    if (!status) ADD_FAILURE() << "del did not complete";
+    return status.value_or(StoreStatus::kUnavailable);
+  }
+
+  RedisStore& redis_store() { return static_cast<RedisStore&>(*store_); }
+
+  test::RedisServer server_;
+  config::RedisConfig config_;
+  net::io_context ioc_;
+  test::LogSink log_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(RedisStoreTest, MissPutHitDelete) {
+  EXPECT_EQ(get("library_paged:1").status, StoreStatus::kNotFound);
+  auto entry = make_entry(R"({"items":[1,2,3]})");
+  EXPECT_EQ(put("library_paged:1", entry), StoreStatus::kOk);
+
+  GetResult hit = get("library_paged:1");
+  ASSERT_EQ(hit.status, StoreStatus::kOk);
+  EXPECT_EQ(hit.entry->body, entry->body);
+  EXPECT_EQ(hit.entry->headers, entry->headers);
+  EXPECT_EQ(hit.entry->status, 200u);
+  EXPECT_EQ(hit.entry->route, "library_paged");
+  EXPECT_EQ(hit.entry->stored_at_ms, entry->stored_at_ms);
+  EXPECT_EQ(hit.entry->ttl_s, 300u);
+
+  EXPECT_EQ(del("library_paged:1"), StoreStatus::kOk);
+  EXPECT_EQ(del("library_paged:1"), StoreStatus::kNotFound);
+  EXPECT_EQ(get("library_paged:1").status, StoreStatus::kNotFound);
+}
+
+TEST_F(RedisStoreTest, LargeBinaryBodyRoundTrips) {
+  std::string body(2u << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7);
+  ASSERT_EQ(put("big", make_entry(body)), StoreStatus::kOk);
+  GetResult hit = get("big");
+  ASSERT_EQ(hit.status, StoreStatus::kOk);
+  EXPECT_TRUE(hit.entry->body == body);
+}
+
+TEST_F(RedisStoreTest, EveryKeyWrittenStartsWithThePrefix) {
+  for (const char* key : {"a", "library_paged:1:50:name::asc:::anon", "system_info", ""}) {
+    ASSERT_EQ(put(key, make_entry("x")), StoreStatus::kOk);
+  }
+  const auto keys = server_.keys("*");
+  ASSERT_EQ(keys.size(), 4u);
+  for (const auto& key : keys) EXPECT_EQ(key.rfind(config_.prefix, 0), 0u) << key;
+  EXPECT_EQ(server_.cli({"EXISTS", config_.prefix + "system_info"}), "1");
+}
+
+TEST_F(RedisStoreTest, ForeignKeysAreNeverTouched) {
+  // Keys of the app (and a Celery broker) sharing the database, one with a store key's name.
+  server_.cli({"SET", "k1", "app-value"});
+  server_.cli({"SET", "celery:task", "queued"});
+  ASSERT_EQ(put("k1", make_entry("cached")), StoreStatus::kOk);
+  EXPECT_EQ(get("k1").entry->body, "cached");
+  EXPECT_EQ(del("k1"), StoreStatus::kOk);
+  EXPECT_EQ(server_.cli({"GET", "k1"}), "app-value");
+  EXPECT_EQ(server_.cli({"GET", "celery:task"}), "queued");
+  EXPECT_EQ(server_.cli({"PTTL", "k1"}), "-1");
+}
+
+TEST_F(RedisStoreTest, PutSetsTheKeepTimeAsTtl) {
+  ASSERT_EQ(put("ttl", make_entry("x"), 90s), StoreStatus::kOk);
+  const long long pttl = std::stoll(server_.cli({"PTTL", config_.prefix + "ttl"}));
+  EXPECT_GT(pttl, 0);
+  EXPECT_LE(pttl, 90'000);
+}
+
+TEST_F(RedisStoreTest, NonPositiveKeepStoresNothing) {
+  EXPECT_EQ(put("zero", make_entry("x"), 0ms), StoreStatus::kOk);
+  EXPECT_TRUE(server_.keys("*").empty());
+}
+
+TEST_F(RedisStoreTest, CorruptValueIsAMissAndIsCounted) {
+  server_.cli({"SET", config_.prefix + "bad", "not an entry"});
+  GetResult result = get("bad");
+  EXPECT_EQ(result.status, StoreStatus::kNotFound);
+  EXPECT_EQ(result.entry, nullptr);
+  EXPECT_EQ(redis_store().corrupt_entries(), 1u);
+  // The next put repairs it.
+  ASSERT_EQ(put("bad", make_entry("good")), StoreStatus::kOk);
+  EXPECT_EQ(get("bad").status, StoreStatus::kOk);
+}
+
+TEST_F(RedisStoreTest, WrongTypeUnderTheKeyIsUnavailable) {
+  server_.cli({"RPUSH", config_.prefix + "list", "x"});
+  EXPECT_EQ(get("list").status, StoreStatus::kUnavailable);
+}
+
+TEST_F(RedisStoreTest, ModeFollowsTheConnection) {
+  EXPECT_STREQ(store_->mode(), "enabled");
+  server_.kill();
+  ASSERT_TRUE(test::run_until(ioc_, [&] { return !store_->available(); }, 2s));
+  EXPECT_STREQ(store_->mode(), "degraded");
+}
+
+TEST_F(RedisStoreTest, PausedServerMakesGetUnavailableWithinTheTimeout) {
+  ASSERT_EQ(put("k", make_entry("x")), StoreStatus::kOk);
+  server_.pause();
+  const auto before = Clock::now();
+  EXPECT_EQ(get("k").status, StoreStatus::kUnavailable);
+  EXPECT_LT(Clock::now() - before, 2s);
+  server_.resume();
+}
+
+TEST_F(RedisStoreTest, KilledServerIsUnavailableThenRecoversAfterRestart) {
+  ASSERT_EQ(put("k", make_entry("x")), StoreStatus::kOk);
+  server_.kill();
+  const auto before = Clock::now();
+  EXPECT_EQ(get("k").status, StoreStatus::kUnavailable);
+  EXPECT_EQ(put("k", make_entry("y")), StoreStatus::kUnavailable);
+  EXPECT_EQ(del("k"), StoreStatus::kUnavailable);
+  EXPECT_LT(Clock::now() - before, 1s);
+
+  server_.restart();  // empty: no persistence
+  ASSERT_TRUE(wait_available()) << redis_store().client().last_error();
+  EXPECT_EQ(get("k").status, StoreStatus::kNotFound);
+  ASSERT_EQ(put("k", make_entry("z")), StoreStatus::kOk);
+  EXPECT_EQ(get("k").entry->body, "z");
+}
+
+TEST_F(RedisStoreTest, FactoryWithRedisDownNeitherBlocksNorFails) {
+  config::RedisConfig down = config_;
+  down.port = test::free_port();
+  const auto before = Clock::now();
+  std::unique_ptr<Store> store = make_redis_store_factory(down)(ioc_);
+  EXPECT_LT(Clock::now() - before, 1s);
+  ASSERT_NE(store, nullptr);
+  EXPECT_STREQ(store->mode(), "degraded");
+  auto result = test::run_awaitable(ioc_, store->get("k"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, StoreStatus::kUnavailable);
+  EXPECT_LT(Clock::now() - before, 1s);
+}
+
+TEST_F(RedisStoreTest, ConcurrentRequestsShareOneConnection) {
+  ASSERT_EQ(put("shared", make_entry("payload")), StoreStatus::kOk);
+  constexpr int kRequests = 200;
+  int hits = 0;
+  int done = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    net::co_spawn(ioc_, store_->get("shared"), [&](std::exception_ptr error, GetResult result) {
+      ++done;
+      if (!error && result.status == StoreStatus::kOk && result.entry->body == "payload") ++hits;
+    });
+  }
+  ASSERT_TRUE(test::run_until(ioc_, [&] { return done == kRequests; }, 5s));
+  EXPECT_EQ(hits, kRequests);
+}
+
+}  // namespace
+}  // namespace foilcache::cache

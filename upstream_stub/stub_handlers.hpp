@@ -1,0 +1,147 @@
+// The stub's request handling apart from I/O: shared server state, MyFoil's two auth
+// schemes (access_required and tinfoil_access), Range parsing, and the router for every
+// route answered with a complete body. stub_server.cpp owns the sockets and streams the
+// routes that need it (downloads, uploads, WebSocket).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "proxy/net.hpp"
+#include "upstream_stub/library_model.hpp"
+#include "upstream_stub/stub_options.hpp"
+
+namespace foilcache::stub {
+
+// Failure mode of every /api/* route (POST /__stub/mode?fail=...).
+enum class FailMode {
+  kNone,       // answer normally
+  kStatus500,  // answer 500 with the app's INTERNAL_ERROR body
+  kClose,      // close the connection without answering
+  kHang,       // answer nothing until hang_timeout, then close
+};
+std::string_view to_string(FailMode mode);
+std::optional<FailMode> parse_fail_mode(std::string_view text);
+
+// Which simulated database latency a reply waits for.
+enum class LatencyClass {
+  kNone,        // no simulated work (scan, test control, errors)
+  kLibrary,     // library_latency: paged lists, search, stats
+  kSystemInfo,  // system_info_latency
+  kShop,        // shop_latency: the Tinfoil index
+  kMetadata,    // metadata_latency: app_info, titledb_data, tags, upcoming
+};
+
+// State shared by all connections of one server. Every member function is thread-safe.
+class StubState {
+ public:
+  explicit StubState(StubOptions options);
+
+  const StubOptions& options() const { return options_; }
+  std::shared_ptr<const Library> library() const;
+  std::uint64_t generation() const;
+  // Rebuilds the library one generation further and returns the new generation.
+  std::uint64_t bump_generation();
+
+  // Counts one request for `path` (the target without its query).
+  void count(std::string_view path);
+  std::map<std::string, std::uint64_t> counters() const;
+  void reset_counters();
+
+  FailMode fail_mode() const { return fail_mode_.load(); }
+  void set_fail_mode(FailMode mode) { fail_mode_.store(mode); }
+
+  // The Hauth the shop expects; an admin's first secure Basic login may set it (the app
+  // writes it to its settings).
+  std::string shop_hauth() const;
+  void set_shop_hauth(std::string hauth);
+
+  // A scaled random latency of the class; zero when latency_scale is 0.
+  std::chrono::milliseconds draw_latency(LatencyClass latency);
+  // A fresh pseudo-random 64-bit value (session ids, encryption keys).
+  std::uint64_t next_random();
+
+ private:
+  StubOptions options_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Library> library_;
+  std::map<std::string, std::uint64_t, std::less<>> counters_;
+  std::string shop_hauth_;
+  std::atomic<FailMode> fail_mode_{FailMode::kNone};
+  std::atomic<std::uint64_t> random_state_;
+};
+
+std::string base64_encode(std::string_view data);
+// Standard alphabet, padding optional; nullopt on any other character.
+std::optional<std::string> base64_decode(std::string_view text);
+
+// The user of a Cookie header's session=sess-<name> or remember_token=remember-<name>.
+const StubUser* session_user(const http::fields& headers, const std::vector<StubUser>& users);
+// user:password of an "Authorization: Basic ..." header (scheme case-insensitive).
+std::optional<std::pair<std::string, std::string>> basic_credentials(const http::fields& headers);
+
+// app/auth.py access_required: session cookie, then Basic, then Bearer token-<name>.
+enum class Access { kShop, kAdmin };
+struct AuthResult {
+  enum class Kind { kOk, kUnauthorized, kForbidden } kind = Kind::kUnauthorized;
+  const StubUser* user = nullptr;  // set when kOk
+};
+AuthResult access_required(const http::fields& headers, const std::vector<StubUser>& users,
+                           Access access);
+
+// middleware/auth.py tinfoil_access: Host/Hauth verification on secure requests (not for
+// downloads), then (private shop) session cookie or Basic. A failure is answered 200 with
+// {"error": message} — that is how the app tells Tinfoil.
+struct TinfoilResult {
+  bool ok = false;
+  std::string error;
+  std::optional<std::string> verified_host;  // set when Host and Hauth matched the settings
+};
+TinfoilResult tinfoil_access(StubState& state, const http::fields& headers, std::string_view path);
+
+// The request's host and scheme as the app sees them behind ProxyFix(x_proto=1, x_host=1):
+// the last X-Forwarded-Host / X-Forwarded-Proto value, else Host / "http".
+std::string request_host(const http::fields& headers, std::string_view fallback);
+std::string forwarded_proto(const http::fields& headers);
+// The scheme the shop index embeds: X-Forwarded-Proto, else Cf-Visitor {"scheme":...}, else http.
+std::string shop_scheme(const http::fields& headers);
+
+// The Engine.IO v4 open packet ("0{...}"), with the app's ping settings; polling offers the
+// websocket upgrade.
+std::string engine_io_open(std::string_view sid, bool polling);
+
+// A single-range "Range: bytes=..." against a file of `size` bytes (Werkzeug rules:
+// malformed header ignored, several ranges or none satisfiable -> 416).
+struct RangeResult {
+  enum class Kind { kNone, kSingle, kUnsatisfiable } kind = Kind::kNone;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;  // inclusive
+};
+RangeResult parse_range(std::string_view header, std::uint64_t size);
+
+// A complete reply and how long to wait before sending it.
+struct Reply {
+  http::response<http::string_body> response;
+  LatencyClass latency = LatencyClass::kNone;
+  std::chrono::milliseconds delay{0};  // exact extra delay (/__stub/respond?delay_ms=)
+};
+
+// Builds a response with the given status, body and Content-Type; prepare_payload done.
+http::response<http::string_body> make_response(http::status status, std::string body,
+                                                std::string_view content_type, unsigned version);
+
+// Every route with a complete body: the app's read endpoints, the shop index, scan,
+// Engine.IO polling and /__stub/*. `path` is the target without query; `query` decoded.
+// Precondition: the failure mode was already applied by the caller.
+Reply handle_request(StubState& state, const http::request<http::string_body>& request,
+                     std::string_view path, const QueryParams& query);
+
+}  // namespace foilcache::stub
