@@ -61,6 +61,30 @@ http::status status_for_parse_error(const error_code& ec) {
   return http::status::bad_request;                                                             // 400
 }
 
+// Reads a request header with a limit on its total size. Beast's own header_limit
+// applies to each parse call, not to the header as a whole, once complete lines have
+// been consumed (Boost 1.81), so the total is counted here. The caller sets the deadline.
+net::awaitable<error_code> read_header(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                       http::request_parser<http::empty_body>& parser, std::size_t limit) {
+  std::size_t consumed = 0;
+  parser.header_limit(static_cast<std::uint32_t>(limit));
+  for (;;) {
+    if (buffer.size() != 0) {
+      error_code ec;
+      const auto used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      consumed += used;
+      if (parser.is_header_done()) co_return error_code{};
+      if (ec && ec != http::error::need_more) co_return ec;
+      if (consumed + buffer.size() >= limit) co_return error_code(http::error::header_limit);
+    }
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), kNoThrow);
+    if (ec == net::error::eof && (consumed != 0 || buffer.size() != 0)) co_return error_code(http::error::partial_message);
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+}
+
 std::string json_error(std::string_view message) { return "{\"error\":\"" + std::string(message) + "\"}"; }
 
 }  // namespace
@@ -93,10 +117,9 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
 
     // Phase 2: the request header, bounded in size and time.
     http::request_parser<http::empty_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(config->limits.max_header_bytes));
     parser.body_limit(config->limits.max_body_bytes);
     stream.expires_after(config->timeouts.read_header);
-    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    const auto hec = co_await read_header(stream, buffer, parser, config->limits.max_header_bytes);
     if (hec == http::error::end_of_stream || hec == net::error::eof || hec == net::error::connection_reset ||
         hec == net::error::operation_aborted) {
       co_return;

@@ -68,7 +68,7 @@ TEST(Degradation, ProxyStartsWithRedisDown) {
 TEST(Degradation, UpstreamDownIsA502WithJson) {
   Deployment d;
   ASSERT_EQ(d.get("/api/system/info").header("X-Cache"), "MISS");
-  d.stub().stop();
+  d.kill_stub();
   auto routed = d.get("/api/library/paged?page=3", as_alice());
   EXPECT_EQ(routed.status, 502u);
   EXPECT_EQ(routed.header("Content-Type"), "application/json");

@@ -49,6 +49,8 @@ class Deployment {
   }
   Response get(std::string_view target, const Headers& headers = {}) const;
 
+  // Stops the stub as a crash would: its sockets close (connections reset/refused).
+  void kill_stub() { stub_.reset(); }
   // Starts foilcache (again) with the current config; waits for /healthz.
   void start_proxy();
   // The proxy's log so far (for failure messages).
