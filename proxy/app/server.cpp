@@ -85,6 +85,7 @@ void Server::start() {
     auto worker = std::make_unique<Worker>(shared_);
     worker->config = config_;
     worker->store = store_factory_(worker->ioc);
+    shared_.stores.push_back(worker->store.get());
     worker->pool = std::make_unique<upstream::Pool>(worker->ioc.get_executor(), config_->upstream,
                                                     config_->timeouts, config_->limits.upstream_pool_size);
     auto acceptor = bind_acceptor(worker->ioc, endpoint);

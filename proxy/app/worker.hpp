@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_set>
+#include <vector>
 
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
@@ -14,10 +15,13 @@
 
 namespace foilcache::app {
 
-// State shared by all workers (atomics only).
+// State shared by all workers: atomics, and data fixed before the io threads start.
 struct SharedState {
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> active_sessions{0};
+  // Every worker's store, for health reports (Store::available() and mode() may be
+  // called from any thread).
+  std::vector<const cache::Store*> stores;
 };
 
 // Member order matters: the io_context is destroyed after the store and pool (which own

@@ -87,6 +87,20 @@ net::awaitable<error_code> read_header(beast::tcp_stream& stream, beast::flat_bu
 
 std::string json_error(std::string_view message) { return "{\"error\":\"" + std::string(message) + "\"}"; }
 
+// /healthz body: serving, plus the store's state ("memory", or "enabled" once every io
+// thread's Redis connection is up, else "degraded": requests then bypass the cache).
+std::string health_body(const app::SharedState& shared) {
+  std::size_t available = 0;
+  bool memory = false;
+  for (const auto* store : shared.stores) {
+    available += store->available() ? 1 : 0;
+    memory = memory || std::string_view(store->mode()) == "memory";
+  }
+  const char* store = memory ? "memory" : available == shared.stores.size() ? "enabled" : "degraded";
+  return std::string("{\"status\":\"ok\",\"store\":\"") + store + "\",\"store_connections\":" +
+         std::to_string(available) + "}\n";
+}
+
 }  // namespace
 
 bool is_own_path(std::string_view path) {
@@ -144,7 +158,7 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
       keep_alive = request.keep_alive() && !has_body && !worker.shared.draining.load();
       const bool head = request.method() == http::verb::head;
       if (path == "/healthz") {
-        co_await write_simple(stream, *config, http::status::ok, "{\"status\":\"ok\"}\n", "application/json",
+        co_await write_simple(stream, *config, http::status::ok, health_body(worker.shared), "application/json",
                               keep_alive, head);
       } else if (path == "/readyz") {
         const bool ready = !worker.shared.draining.load();

@@ -276,6 +276,7 @@ TEST(Cache, WorksOnTheEmbeddedMemoryStore) {
   DeploymentOptions options;
   options.redis = false;
   Deployment d(options);
+  EXPECT_NE(d.get("/healthz").body.find("\"store\":\"memory\""), std::string::npos);
   EXPECT_EQ(d.get("/api/system/info").header("X-Cache"), "MISS");
   EXPECT_EQ(d.get("/api/system/info").header("X-Cache"), "HIT");
   EXPECT_EQ(d.get("/api/library/paged?page=2", as_bob()).header("X-Cache"), "MISS");

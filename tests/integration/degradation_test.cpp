@@ -63,6 +63,7 @@ TEST(Degradation, ProxyStartsWithRedisDown) {
     EXPECT_EQ(response.header("X-Cache"), "BYPASS");
   }
   EXPECT_EQ(d.get("/readyz").status, 200u);
+  EXPECT_NE(d.get("/healthz").body.find("\"store\":\"degraded\""), std::string::npos);
 }
 
 TEST(Degradation, UpstreamDownIsA502WithJson) {

@@ -18,9 +18,13 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-bool answers_healthz(std::uint16_t port) {
+// Healthy, and with a private Redis: connected to it on every io thread if the config
+// uses it (so a first request is not a BYPASS only because the proxy just started).
+bool is_ready(std::uint16_t port, bool expect_redis) {
   try {
-    return HttpClient(port, std::chrono::seconds(2)).get("/healthz").status == 200;
+    auto response = HttpClient(port, std::chrono::seconds(2)).get("/healthz");
+    return response.status == 200 &&
+           (!expect_redis || response.body.find("\"store\":\"degraded\"") == std::string::npos);
   } catch (const std::exception&) {
     return false;
   }
@@ -57,7 +61,8 @@ void Deployment::start_proxy() {
   process_options.log_path = dir_.path() / "foilcache.log";
   proxy_ = std::make_unique<test::Process>(
       std::vector<std::string>{FOILCACHE_BIN, "--config", config_path_.string()}, process_options);
-  if (!test::wait_until([&] { return !proxy_->running() || answers_healthz(proxy_port_); }, kStartBound) ||
+  const bool expect_redis = redis_ != nullptr;
+  if (!test::wait_until([&] { return !proxy_->running() || is_ready(proxy_port_, expect_redis); }, kStartBound) ||
       !proxy_->running()) {
     throw std::runtime_error("foilcache did not come up:\n" + proxy_->log_tail());
   }
