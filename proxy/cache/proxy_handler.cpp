@@ -1,6 +1,7 @@
 #include "proxy/cache/proxy_handler.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -96,32 +97,36 @@ net::awaitable<Outcome> upstream_failed(Context& ctx, const error_code& ec, cons
 
 // Writes a stored entry: its status, headers and body as stored, plus the proxy's own
 // X-Cache, Cache-Control and (HIT) Age. A MISS that was stored is written by the same code,
-// so a HIT's headers and body equal the MISS that stored it. The body goes straight from
-// the shared entry to the socket.
+// so a HIT's headers and body equal the MISS that stored it. The header block is built as
+// one string and sent with the body in one gather write, straight from the shared entry
+// (no per-hit copy of the body, no Beast field container).
 net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const char* x_cache) {
-  http::response<http::span_body<const char>> res;
-  res.result(entry->status);
-  res.version(11);
-  for (const auto& [name, value] : entry->headers) res.insert(name, value);
-  res.set("X-Cache", x_cache);
-  res.set(http::field::cache_control, cache_control_value(*ctx.route));
+  const bool keep_alive = ctx.keep_alive();
+  const auto reason = http::obsolete_reason(http::int_to_status(entry->status));
+  std::string head;
+  head.reserve(256 + entry->headers.size() * 48);
+  head.append("HTTP/1.1 ").append(std::to_string(entry->status)).append(" ");
+  head.append(reason.data(), reason.size()).append("\r\n");
+  for (const auto& [name, value] : entry->headers) head.append(name).append(": ").append(value).append("\r\n");
+  head.append("X-Cache: ").append(x_cache).append("\r\nCache-Control: ").append(cache_control_value(*ctx.route));
   if (std::string_view(x_cache) == "HIT") {
     const auto age_s = std::max<std::int64_t>(0, (now_ms() - entry->stored_at_ms) / 1000);
-    res.set(http::field::age, std::to_string(age_s));
+    head.append("\r\nAge: ").append(std::to_string(age_s));
   }
-  res.body() = {entry->body.data(), entry->body.size()};
-  res.content_length(entry->body.size());
-  res.keep_alive(ctx.keep_alive());
+  head.append("\r\nContent-Length: ").append(std::to_string(entry->body.size())).append("\r\n");
+  // HTTP/1.1 keeps the connection by default; an HTTP/1.0 client must be told.
+  if (!keep_alive) {
+    head.append("Connection: close\r\n");
+  } else if (ctx.version < 11) {
+    head.append("Connection: keep-alive\r\n");
+  }
+  head.append("\r\n");
 
+  const std::array<net::const_buffer, 2> buffers{net::buffer(head),
+                                                 net::buffer(entry->body.data(), ctx.head ? 0 : entry->body.size())};
   ctx.ex.client.expires_after(ctx.config.timeouts.write);
-  error_code ec;
-  if (ctx.head) {
-    http::response_serializer<http::span_body<const char>> serializer{res};
-    std::tie(ec, std::ignore) = co_await http::async_write_header(ctx.ex.client, serializer, kNoThrow);
-  } else {
-    std::tie(ec, std::ignore) = co_await http::async_write(ctx.ex.client, res, kNoThrow);
-  }
-  co_return Outcome{res.keep_alive() && !ec, entry->status, x_cache, ctx.head ? 0 : entry->body.size()};
+  auto [ec, n] = co_await net::async_write(ctx.ex.client, buffers, kNoThrow);
+  co_return Outcome{keep_alive && !ec, entry->status, x_cache, ctx.head ? 0 : entry->body.size()};
 }
 
 // The entry for a storable upstream response (header already rewritten for the client).

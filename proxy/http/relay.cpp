@@ -8,6 +8,12 @@ namespace {
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kRelayBufferBytes = 64 * 1024;  // per streamed message: the memory bound
 
+// Beast reads as much as the buffer's spare capacity (at least 512 bytes): a buffer sized
+// for a request header would stream a download in 512-byte reads.
+void reserve_for_streaming(beast::flat_buffer& buffer) {
+  if (buffer.capacity() < kRelayBufferBytes) buffer.reserve(kRelayBufferBytes);
+}
+
 // One direction of a tunnel.
 net::awaitable<void> pump(beast::tcp_stream& from, beast::flat_buffer& pending, beast::tcp_stream& to,
                           config::Duration idle) {
@@ -39,6 +45,7 @@ net::awaitable<RelayResult> relay_message(beast::tcp_stream& in, beast::flat_buf
                                           beast::tcp_stream& out, RelayOptions& options) {
   RelayResult result;
   std::array<char, kRelayBufferBytes> buffer;
+  reserve_for_streaming(in_buffer);
   http::serializer<IsRequest, http::buffer_body> serializer{parser.get()};
   auto& body = parser.get().body();
   do {
@@ -94,6 +101,7 @@ net::awaitable<error_code> read_body(beast::tcp_stream& in, beast::flat_buffer& 
                                      http::parser<IsRequest, http::buffer_body>& parser, std::string& out,
                                      config::Duration read_timeout) {
   auto& body = parser.get().body();
+  reserve_for_streaming(in_buffer);
   while (!parser.is_done()) {
     const std::size_t offset = out.size();
     const std::size_t room = std::max<std::size_t>(kRelayBufferBytes, out.capacity() - offset);

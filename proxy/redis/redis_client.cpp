@@ -373,6 +373,9 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       co_return Errc::connect_failed;
     }
     ac->data = this;
+    // Keep the reply reader's buffer between replies: by default hiredis frees it whenever
+    // it is empty and over 16 KiB, which reallocates it for every cached page.
+    ac->c.reader->maxbuf = 0;
     adapter_ = std::make_shared<AsioAdapter>(executor_, [this] { on_detach(); });
     if (auto attach_ec = adapter_->attach(ac)) {
       set_error("connect: " + attach_ec.message());

@@ -54,6 +54,7 @@ net::awaitable<std::pair<error_code, ConnectionPtr>> Pool::acquire(bool fresh) {
 void Pool::release(ConnectionPtr connection) {
   if (!connection || idle_.size() >= max_idle_ || connection->buffer.size() != 0) return;
   connection->stream.expires_never();
+  connection->buffer.shrink_to_fit();  // an idle connection keeps no streaming buffer
   connection->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(connection));
 }
