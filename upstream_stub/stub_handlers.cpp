@@ -305,6 +305,11 @@ Reply stub_respond(const http::request<http::string_body>& req, const QueryParam
     reply.response.set(http::field::last_modified, *lm);
   for (const auto& [k, value] : query) {
     if (k == "set_cookie") reply.response.insert(http::field::set_cookie, value);
+    // Shows the test which request header reached the app: X-Echo-<Name>: value or "(absent)".
+    if (k == "echo_header") {
+      const auto it = req.find(value);
+      reply.response.set("X-Echo-" + value, it == req.end() ? std::string("(absent)") : std::string(it->value()));
+    }
     if (k == "header") {
       const auto colon = value.find(':');
       if (colon == std::string::npos || colon == 0) return bad("header must be Name: Value");

@@ -389,6 +389,9 @@ net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
   }
   // Cache hits come from GET entries; a HEAD miss is forwarded as HEAD and not stored.
   plan = {"MISS", !ctx.head, std::move(key)};
+  // The key does not name Accept-Encoding, so the stored body must be the identity
+  // encoding every client can read (policy relies on this for Vary: Accept-Encoding).
+  request.erase(http::field::accept_encoding);
   co_return co_await forward(ctx, plan);
 }
 

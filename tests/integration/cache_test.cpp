@@ -236,6 +236,21 @@ TEST(Cache, UncacheableResponseKeepsTheAppsCacheControl) {
   EXPECT_EQ(response.header("Cache-Control"), "no-store");
 }
 
+TEST(Cache, StoredBodiesAreFetchedWithoutContentEncoding) {
+  DeploymentOptions options;
+  options.config_yaml = respond_config();
+  Deployment d(options);
+  auto miss = d.get("/__stub/respond?size=3&echo_header=Accept-Encoding", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(miss.header("X-Cache"), "MISS");
+  EXPECT_EQ(miss.header("X-Echo-Accept-Encoding"), "(absent)")
+      << "a gzip body stored under a key without Accept-Encoding would reach clients that cannot read it";
+  // Requests that are not stored keep it.
+  auto bypass = d.get("/__stub/respond?size=3&echo_header=Accept-Encoding",
+                      {{"Accept-Encoding", "gzip"}, {"Authorization", basic_auth("alice", "alice-pw")}});
+  EXPECT_EQ(bypass.header("X-Cache"), "BYPASS");
+  EXPECT_EQ(bypass.header("X-Echo-Accept-Encoding"), "gzip");
+}
+
 TEST(Cache, ForgedForwardedHostCannotPoisonTheShopIndex) {
   Deployment d;
   Headers tinfoil = as_alice();
