@@ -53,8 +53,10 @@ int run(const std::string& path) {
   }
 
   cache::StoreFactory factory;
+  std::shared_ptr<cache::MemoryCache> memory;
   if (config->redis.url.empty()) {
-    factory = cache::make_memory_store_factory(std::make_shared<cache::MemoryCache>(config->memory));
+    memory = std::make_shared<cache::MemoryCache>(config->memory);
+    factory = cache::make_memory_store_factory(memory);
     log::info("store: embedded memory (" + std::to_string(config->memory.max_bytes) + " bytes)");
   } else {
     factory = cache::make_redis_store_factory(config->redis);
@@ -62,6 +64,10 @@ int run(const std::string& path) {
   }
 
   app::Server server(config, path, std::move(factory));
+  if (memory) {
+    server.metrics().add_scrape_hook(
+        [memory](metrics::Metrics& m) { m.set_stored_bytes(static_cast<double>(memory->bytes())); });
+  }
   try {
     server.start();
   } catch (const std::exception& e) {

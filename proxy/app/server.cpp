@@ -1,7 +1,9 @@
 #include "proxy/app/server.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <iostream>
@@ -71,7 +73,12 @@ std::shared_ptr<const config::Config> merge_restart_only(const config::Config& c
 
 Server::Server(std::shared_ptr<const config::Config> config, std::string config_path,
                cache::StoreFactory store_factory)
-    : config_(std::move(config)), config_path_(std::move(config_path)), store_factory_(std::move(store_factory)) {}
+    : config_(std::move(config)),
+      config_path_(std::move(config_path)),
+      store_factory_(std::move(store_factory)),
+      metrics_(std::make_unique<metrics::Metrics>(config_->redis.url.empty() ? "memory" : "redis")) {
+  shared_.metrics = metrics_.get();
+}
 
 Server::~Server() {
   if (!stopped_ && !threads_.empty()) drain_and_stop();
@@ -81,9 +88,12 @@ void Server::start() {
   const unsigned threads = config_->threads ? config_->threads : std::max(1u, std::thread::hardware_concurrency());
   const auto address = net::ip::make_address(config_->listen_host);
   tcp::endpoint endpoint(address, config_->listen_port);
+  const auto route_series = metrics_->resolve_routes(*config_);
   for (unsigned i = 0; i < threads; ++i) {
     auto worker = std::make_unique<Worker>(shared_);
     worker->config = config_;
+    worker->route_series = route_series;
+    worker->access_log = std::make_unique<AccessLog>(worker->ioc, STDOUT_FILENO);
     worker->store = store_factory_(worker->ioc);
     shared_.stores.push_back(worker->store.get());
     worker->pool = std::make_unique<upstream::Pool>(worker->ioc.get_executor(), config_->upstream,
@@ -96,6 +106,9 @@ void Server::start() {
     workers_.push_back(std::move(worker));
   }
   port_ = endpoint.port();
+  metrics_->add_scrape_hook([stores = shared_.stores](metrics::Metrics& m) {
+    m.set_store_up(std::all_of(stores.begin(), stores.end(), [](const cache::Store* s) { return s->available(); }));
+  });
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] {
       auto guard = net::make_work_guard(w->ioc);
@@ -107,16 +120,22 @@ void Server::start() {
 void Server::apply_config(std::shared_ptr<const config::Config> config) {
   auto merged = merge_restart_only(*config_, std::move(config));
   config_ = merged;
+  const auto route_series = metrics_->resolve_routes(*merged);
   for (auto& worker : workers_) {
-    net::post(worker->ioc, [w = worker.get(), merged] { w->config = merged; });
+    net::post(worker->ioc, [w = worker.get(), merged, route_series] {
+      w->config = merged;
+      w->route_series = route_series;
+    });
   }
 }
 
 void Server::reload_from_file() {
   try {
     apply_config(config::load_config_file(config_path_));
+    metrics_->count_reload(true);
     log::info("reload: " + config_path_ + " applied");
   } catch (const config::ConfigError& e) {
+    metrics_->count_reload(false);
     log::error(std::string("reload: ") + config_path_ + " rejected, the old config keeps serving:\n" + e.what());
   }
 }

@@ -10,6 +10,7 @@
 #include "proxy/app/worker.hpp"
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
+#include "proxy/metrics/metrics.hpp"
 
 namespace foilcache::app {
 
@@ -34,6 +35,9 @@ class Server {
 
   std::uint16_t port() const { return port_; }
 
+  // The process's metrics (served at /metrics). Add scrape hooks before start().
+  metrics::Metrics& metrics() { return *metrics_; }
+
   // Applies a new config to every worker (new requests use it; in-flight ones keep theirs).
   // Fields that need a restart (listen, threads, upstream, redis, memory) keep their old values.
   void apply_config(std::shared_ptr<const config::Config> config);
@@ -44,6 +48,7 @@ class Server {
   std::shared_ptr<const config::Config> config_;
   std::string config_path_;
   cache::StoreFactory store_factory_;
+  std::unique_ptr<metrics::Metrics> metrics_;  // outlives the workers, which point to it
   SharedState shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;

@@ -8,10 +8,17 @@
 #include <unordered_set>
 #include <vector>
 
+#include "proxy/app/access_log.hpp"
+#include "proxy/admin/stats.hpp"
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/net.hpp"
 #include "proxy/upstream/upstream_pool.hpp"
+
+namespace foilcache::metrics {
+class Metrics;
+struct RouteSeries;
+}  // namespace foilcache::metrics
 
 namespace foilcache::app {
 
@@ -22,6 +29,10 @@ struct SharedState {
   // Every worker's store, for health reports (Store::available() and mode() may be
   // called from any thread).
   std::vector<const cache::Store*> stores;
+  // The process's metrics (owned by the Server; outlives the workers). May be null in tests.
+  metrics::Metrics* metrics = nullptr;
+  // The admin API's hit/miss/set/delete/bypass counters of this process.
+  admin::Stats stats;
 };
 
 // Member order matters: the io_context is destroyed after the store and pool (which own
@@ -34,9 +45,13 @@ struct Worker {
   std::unordered_set<beast::tcp_stream*> idle_streams;
   // The config this thread serves with; replaced on this thread only (SIGHUP reload).
   std::shared_ptr<const config::Config> config;
+  // The metric series of config->routes, by index; replaced together with `config`.
+  std::vector<const metrics::RouteSeries*> route_series;
   net::io_context ioc;
   std::unique_ptr<cache::Store> store;
   std::unique_ptr<upstream::Pool> pool;
+  // This thread's access-log buffer (written when config->log.access).
+  std::unique_ptr<AccessLog> access_log;
 };
 
 }  // namespace foilcache::app

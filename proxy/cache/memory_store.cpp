@@ -1,5 +1,7 @@
 #include "proxy/cache/memory_store.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <list>
 #include <mutex>
@@ -184,6 +186,20 @@ net::awaitable<StoreStatus> MemoryStore::put(std::string key, EntryPtr entry, st
 
 net::awaitable<StoreStatus> MemoryStore::del(std::string key) {
   co_return cache_->erase(key) ? StoreStatus::kOk : StoreStatus::kNotFound;
+}
+
+net::awaitable<CountResult> MemoryStore::remove_matching(std::string glob) {
+  const auto removed = cache_->erase_if([&](std::string_view key, const Entry&) {
+    const std::string k(key);
+    return ::fnmatch(glob.c_str(), k.c_str(), 0) == 0;
+  });
+  co_return CountResult{StoreStatus::kOk, removed};
+}
+
+net::awaitable<CountResult> MemoryStore::count() {
+  std::uint64_t live = 0;
+  cache_->for_each([&](std::string_view, const EntryPtr&) { ++live; });
+  co_return CountResult{StoreStatus::kOk, live};
 }
 
 StoreFactory make_memory_store_factory(std::shared_ptr<MemoryCache> cache) {

@@ -77,6 +77,8 @@ class MemoryStore final : public Store {
   // kUnavailable when the entry is larger than the cache can hold.
   net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
   net::awaitable<StoreStatus> del(std::string key) override;
+  net::awaitable<CountResult> remove_matching(std::string glob) override;
+  net::awaitable<CountResult> count() override;
   bool available() const override { return true; }
   const char* mode() const override { return "memory"; }
 

@@ -11,6 +11,7 @@
 #include "proxy/config/route_table.hpp"
 #include "proxy/http/forwarding.hpp"
 #include "proxy/http/relay.hpp"
+#include "proxy/metrics/metrics.hpp"
 
 namespace foilcache::cache {
 namespace {
@@ -51,6 +52,8 @@ std::string cache_control_value(const config::Route& route) {
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
+using SteadyClock = std::chrono::steady_clock;
+
 // Everything the steps of one request share.
 struct Context {
   app::Worker& worker;
@@ -62,6 +65,10 @@ struct Context {
   bool has_body = false;                // request carries a body
   bool expect_continue = false;         // client waits for 100 Continue
   const config::Route* route = nullptr; // matched route, if any
+  // Metric series of `route` (unrouted: Metrics::unrouted()); null when there are no metrics.
+  const metrics::RouteSeries* series = nullptr;
+  SteadyClock::time_point upstream_started{};  // when forward() began
+  std::chrono::nanoseconds upstream{0};         // time spent on the app so far
 
   bool keep_alive() const { return client_keep_alive && !worker.shared.draining.load(std::memory_order_relaxed); }
 };
@@ -74,6 +81,28 @@ struct ForwardPlan {
   std::string key;
 };
 
+void count_error(const Context& ctx, metrics::ErrorKind kind) {
+  if (auto* m = ctx.worker.shared.metrics) m->count_error(kind);
+}
+
+void observe_store(const Context& ctx, metrics::StoreOp op, SteadyClock::time_point started) {
+  if (auto* m = ctx.worker.shared.metrics) m->observe_store(op, SteadyClock::now() - started);
+}
+
+// Puts `entry`, counting the bytes written, its latency and a failure.
+net::awaitable<void> store_entry(app::Worker& worker, std::string key, EntryPtr entry,
+                                 std::chrono::milliseconds keep) {
+  const auto started = SteadyClock::now();
+  const auto bytes = entry->approx_bytes();
+  const auto status = co_await worker.store->put(std::move(key), std::move(entry), keep);
+  if (status == StoreStatus::kOk) admin::Stats::add(worker.shared.stats.sets);
+  if (auto* m = worker.shared.metrics) {
+    m->observe_store(metrics::StoreOp::kPut, SteadyClock::now() - started);
+    if (status == StoreStatus::kOk) m->add_written_bytes(bytes);
+    if (status == StoreStatus::kUnavailable) m->count_error(metrics::ErrorKind::kStoreUnavailable);
+  }
+}
+
 // A short JSON error answer from the proxy itself (RFC 9110 §15.6.3 / §15.6.5).
 net::awaitable<Outcome> respond_error(Context& ctx, http::status status, std::string_view message,
                                       const char* x_cache, bool keep_alive) {
@@ -85,10 +114,16 @@ net::awaitable<Outcome> respond_error(Context& ctx, http::status status, std::st
   res.prepare_payload();
   ctx.ex.client.expires_after(ctx.config.timeouts.write);
   auto [ec, n] = co_await http::async_write(ctx.ex.client, res, kNoThrow);
-  co_return Outcome{keep_alive && !ec, static_cast<unsigned>(status), x_cache, res.body().size()};
+  co_return Outcome{keep_alive && !ec, static_cast<unsigned>(status), x_cache, res.body().size(), {}, {}};
 }
 
-net::awaitable<Outcome> upstream_failed(Context& ctx, const error_code& ec, const char* x_cache) {
+// `connecting`: no connection to the app could be made (else it failed mid-exchange).
+net::awaitable<Outcome> upstream_failed(Context& ctx, const error_code& ec, const char* x_cache,
+                                        bool connecting = false) {
+  ctx.upstream = SteadyClock::now() - ctx.upstream_started;
+  count_error(ctx, connecting     ? metrics::ErrorKind::kUpstreamConnect
+                   : is_timeout(ec) ? metrics::ErrorKind::kUpstreamTimeout
+                                    : metrics::ErrorKind::kUpstreamReset);
   if (is_timeout(ec)) {
     co_return co_await respond_error(ctx, http::status::gateway_timeout, "upstream timed out", x_cache, false);
   }
@@ -126,7 +161,7 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
                                                  net::buffer(entry->body.data(), ctx.head ? 0 : entry->body.size())};
   ctx.ex.client.expires_after(ctx.config.timeouts.write);
   auto [ec, n] = co_await net::async_write(ctx.ex.client, buffers, kNoThrow);
-  co_return Outcome{keep_alive && !ec, entry->status, x_cache, ctx.head ? 0 : entry->body.size()};
+  co_return Outcome{keep_alive && !ec, entry->status, x_cache, ctx.head ? 0 : entry->body.size(), {}, {}};
 }
 
 // The entry for a storable upstream response (header already rewritten for the client).
@@ -153,10 +188,11 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   const bool retryable = !ctx.has_body;
   upstream::ConnectionPtr connection;
   std::optional<http::response_parser<http::buffer_body>> response_parser;
+  ctx.upstream_started = SteadyClock::now();
 
   for (int attempt = 0;; ++attempt) {
     auto [ec, acquired] = co_await ctx.worker.pool->acquire(attempt > 0);
-    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache, true);
     connection = std::move(acquired);
     const bool may_retry = retryable && connection->reused && attempt == 0;
 
@@ -181,11 +217,13 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
       auto result = co_await http_util::relay_message(ctx.ex.client, ctx.ex.client_buffer, body_parser,
                                                       connection->stream, options);
       if (result.read_error == http::error::body_limit) {
+        count_error(ctx, metrics::ErrorKind::kBodyTooLarge);
         co_return co_await respond_error(ctx, http::status::payload_too_large, "request body too large",
                                          plan.x_cache, false);
       }
       if (result.read_error) {
         if (result.read_error == beast::error::timeout) {
+          count_error(ctx, metrics::ErrorKind::kClientTimeout);
           co_return co_await respond_error(ctx, http::status::request_timeout, "request body timed out",
                                            plan.x_cache, false);
         }
@@ -211,6 +249,8 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
     if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
     break;
   }
+  ctx.upstream = SteadyClock::now() - ctx.upstream_started;
+  if (ctx.series) metrics::Metrics::observe_upstream(*ctx.series, ctx.upstream);
 
   auto& response = response_parser->get();
   const bool upstream_keep_alive = response.keep_alive();
@@ -242,7 +282,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
     if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
     if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
     auto entry = make_entry(ctx, response, std::move(body));
-    co_await ctx.worker.store->put(std::move(plan.key), entry, ctx.route->ttl);
+    co_await store_entry(ctx.worker, std::move(plan.key), entry, ctx.route->ttl);
     co_return co_await serve_entry(ctx, entry, plan.x_cache);
   }
   if (store) response.set(http::field::cache_control, cache_control_value(*ctx.route));
@@ -259,7 +299,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   }
   response.keep_alive(keep_alive);
 
-  Outcome outcome{keep_alive, status, plan.x_cache, 0};
+  Outcome outcome{keep_alive, status, plan.x_cache, 0, {}, {}};
   if (no_body) {
     http::response_serializer<http::buffer_body> serializer{response};
     ctx.ex.client.expires_after(ctx.config.timeouts.write);
@@ -281,6 +321,10 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   auto result = co_await http_util::relay_message(connection->stream, connection->buffer, *response_parser,
                                                   ctx.ex.client, options);
   outcome.bytes = result.body_bytes;
+  if (result.read_error) {
+    count_error(ctx, is_timeout(result.read_error) ? metrics::ErrorKind::kUpstreamTimeout
+                                                   : metrics::ErrorKind::kUpstreamReset);
+  }
   if (!result.ok()) {
     outcome.keep_alive = false;
     co_return outcome;
@@ -289,8 +333,8 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   if (store && !options.capture_overflowed) {
     // The client already has its answer; storing must not delay the next request.
     net::co_spawn(ctx.worker.ioc,
-                  ctx.worker.store->put(std::move(plan.key), make_entry(ctx, response, std::move(captured)),
-                                        ctx.route->ttl),
+                  store_entry(ctx.worker, std::move(plan.key), make_entry(ctx, response, std::move(captured)),
+                              ctx.route->ttl),
                   net::detached);
   }
   co_return outcome;
@@ -299,8 +343,9 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
 // WebSocket (or any Upgrade): forwarded on a fresh connection; after 101 the two
 // connections are spliced until either side closes.
 net::awaitable<Outcome> forward_upgrade(Context& ctx) {
+  ctx.upstream_started = SteadyClock::now();
   auto [ec, connection] = co_await ctx.worker.pool->acquire(true);
-  if (ec) co_return co_await upstream_failed(ctx, ec, "");
+  if (ec) co_return co_await upstream_failed(ctx, ec, "", true);
   http::request_serializer<http::empty_body> serializer{ctx.ex.parser.get()};
   connection->stream.expires_after(ctx.config.timeouts.upstream_response);
   std::tie(ec, std::ignore) = co_await http::async_write(connection->stream, serializer, kNoThrow);
@@ -312,6 +357,8 @@ net::awaitable<Outcome> forward_upgrade(Context& ctx) {
   connection->stream.expires_after(ctx.config.timeouts.upstream_response);
   std::tie(ec, std::ignore) = co_await http::async_read_header(connection->stream, connection->buffer, parser, kNoThrow);
   if (ec) co_return co_await upstream_failed(ctx, ec, "");
+  ctx.upstream = SteadyClock::now() - ctx.upstream_started;
+  if (ctx.series) metrics::Metrics::observe_upstream(*ctx.series, ctx.upstream);
 
   auto& response = parser.get();
   const auto status = response.result_int();
@@ -323,7 +370,7 @@ net::awaitable<Outcome> forward_upgrade(Context& ctx) {
       co_await http_util::tunnel(ctx.ex.client, ctx.ex.client_buffer, connection->stream, connection->buffer,
                                  ctx.config.timeouts.tunnel_idle);
     }
-    co_return Outcome{false, status, "", 0};
+    co_return Outcome{false, status, "", 0, {}, {}};
   }
   // Refused upgrade: an ordinary response, then close (the client may still send frames).
   http_util::strip_hop_by_hop(response);
@@ -334,18 +381,17 @@ net::awaitable<Outcome> forward_upgrade(Context& ctx) {
   options.write_timeout = ctx.config.timeouts.write;
   auto result = co_await http_util::relay_message(connection->stream, connection->buffer, parser, ctx.ex.client,
                                                   options);
-  co_return Outcome{false, status, "", result.body_bytes};
+  co_return Outcome{false, status, "", result.body_bytes, {}, {}};
 }
 
 bool is_upgrade(const http::request_header<>& request) {
   return request.count(http::field::upgrade) != 0;
 }
 
-}  // namespace
-
-net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
-  const auto config_ptr = worker.config;  // one config for the whole request, even across a reload
-  Context ctx{worker, *config_ptr, exchange};
+// Everything after the header was read: route, cache, forward.
+net::awaitable<Outcome> dispatch(Context& ctx) {
+  auto& worker = ctx.worker;
+  auto& exchange = ctx.ex;
   auto& parser = exchange.parser;
   auto& request = parser.get();
   ctx.head = request.method() == http::verb::head;
@@ -366,6 +412,12 @@ net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
 
   config::PathParams params;
   ctx.route = config::match_route(ctx.config, request.method_string(), path, params);
+  if (ctx.route && ctx.series) {
+    // worker.route_series belongs to worker.config, which is still ctx.config: nothing was
+    // awaited since handle_request copied it.
+    const auto index = static_cast<std::size_t>(ctx.route - ctx.config.routes.data());
+    ctx.series = index < worker.route_series.size() ? worker.route_series[index] : nullptr;
+  }
   ForwardPlan plan;
   if (!ctx.route) co_return co_await forward(ctx, plan);
   plan.x_cache = "BYPASS";
@@ -378,12 +430,15 @@ net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
   config::RenderInput input{"GET", path, query, &params, &request, user};
   std::string key = ctx.route->key.render(input);
 
+  const auto lookup_started = SteadyClock::now();
   auto lookup = co_await worker.store->get(key);
+  observe_store(ctx, metrics::StoreOp::kGet, lookup_started);
   if (lookup.status == StoreStatus::kOk && lookup.entry &&
       now_ms() - lookup.entry->stored_at_ms < static_cast<std::int64_t>(lookup.entry->ttl_s) * 1000) {
     co_return co_await serve_entry(ctx, lookup.entry, "HIT");
   }
   if (lookup.status == StoreStatus::kUnavailable) {
+    count_error(ctx, metrics::ErrorKind::kStoreUnavailable);
     // The store is down or slow: serve from the app, never an error, and don't try to store.
     co_return co_await forward(ctx, plan);
   }
@@ -393,6 +448,29 @@ net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
   // encoding every client can read (policy relies on this for Vary: Accept-Encoding).
   request.erase(http::field::accept_encoding);
   co_return co_await forward(ctx, plan);
+}
+
+}  // namespace
+
+net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
+  const auto config_ptr = worker.config;  // one config for the whole request, even across a reload
+  Context ctx{worker, *config_ptr, exchange};
+  if (auto* m = worker.shared.metrics) ctx.series = &m->unrouted();
+  Outcome outcome = co_await dispatch(ctx);
+  // A routed request always has an X-Cache result, even when it ended early.
+  if (ctx.route && *outcome.cache == '\0') outcome.cache = "BYPASS";
+  if (ctx.route) {
+    auto& stats = worker.shared.stats;
+    const std::string_view result = outcome.cache;
+    admin::Stats::add(result == "HIT" ? stats.hits : result == "MISS" ? stats.misses : stats.bypass);
+  }
+  if (ctx.series) {
+    metrics::Metrics::count_request(*ctx.series, ctx.route ? metrics::result_from_x_cache(outcome.cache)
+                                                           : metrics::Result::kPass);
+  }
+  if (ctx.route) outcome.route = ctx.route->name;
+  outcome.upstream = ctx.upstream;
+  co_return outcome;
 }
 
 }  // namespace foilcache::cache

@@ -4,6 +4,8 @@
 // and the streaming pass-through for the rest (unrouted, bodies, WebSocket upgrades).
 #pragma once
 
+#include <chrono>
+#include <string>
 #include <string_view>
 
 #include "proxy/app/worker.hpp"
@@ -25,6 +27,8 @@ struct Outcome {
   unsigned status = 0;      // status sent to the client (0: none)
   const char* cache = "";   // X-Cache value sent ("" when the request matched no route)
   std::uint64_t bytes = 0;  // body bytes sent to the client
+  std::string route;        // matched route name ("" when none), for the access log
+  std::chrono::nanoseconds upstream{0};  // spent on the app (0: not called)
 };
 
 // Serves one request. Precondition: runs on worker.ioc's thread; the request header has

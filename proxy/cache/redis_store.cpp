@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <vector>
 
 namespace foilcache::cache {
 
@@ -54,6 +55,53 @@ net::awaitable<StoreStatus> RedisStore::del(std::string key) {
   if (result.ec || result.reply.type != redis::ReplyType::kInteger) co_return StoreStatus::kUnavailable;
   co_return result.reply.integer > 0 ? StoreStatus::kOk : StoreStatus::kNotFound;
 }
+
+namespace {
+// The prefix is matched literally: its glob characters are escaped for Redis MATCH.
+std::string escape_glob(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+net::awaitable<CountResult> RedisStore::scan(const std::string& glob, bool remove) {
+  const std::string match = escape_glob(prefix_) + glob;
+  CountResult out;
+  std::string cursor = "0";
+  do {
+    std::vector<std::string> scan_argv{"SCAN", cursor, "MATCH", match, "COUNT", kScanBatch};
+    redis::Result step = co_await client_->command(std::move(scan_argv));
+    if (step.ec || step.reply.type != redis::ReplyType::kArray || step.reply.elements.size() != 2 ||
+        step.reply.elements[1].type != redis::ReplyType::kArray) {
+      out.status = StoreStatus::kUnavailable;
+      co_return out;
+    }
+    cursor = std::string(step.reply.elements[0].str());
+    const auto& keys = step.reply.elements[1].elements;
+    if (!remove || keys.empty()) {
+      out.count += keys.size();
+      continue;
+    }
+    std::vector<std::string> unlink_argv{"UNLINK"};
+    unlink_argv.reserve(keys.size() + 1);
+    for (const auto& key : keys) unlink_argv.emplace_back(key.str());
+    redis::Result removed = co_await client_->command(std::move(unlink_argv));
+    if (removed.ec || removed.reply.type != redis::ReplyType::kInteger) {
+      out.status = StoreStatus::kUnavailable;
+      co_return out;
+    }
+    out.count += static_cast<std::uint64_t>(removed.reply.integer);
+  } while (cursor != "0");
+  co_return out;
+}
+
+net::awaitable<CountResult> RedisStore::remove_matching(std::string glob) { co_return co_await scan(glob, true); }
+
+net::awaitable<CountResult> RedisStore::count() { co_return co_await scan("*", false); }
 
 StoreFactory make_redis_store_factory(config::RedisConfig config, redis::LogFn log) {
   return [config = std::move(config), log = std::move(log)](net::io_context& ioc) -> std::unique_ptr<Store> {

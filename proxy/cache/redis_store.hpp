@@ -29,6 +29,9 @@ class RedisStore final : public Store {
   net::awaitable<GetResult> get(std::string key) override;
   net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
   net::awaitable<StoreStatus> del(std::string key) override;
+  // SCAN MATCH <prefix><glob> in batches of kScanBatch; remove_matching UNLINKs each batch.
+  net::awaitable<CountResult> remove_matching(std::string glob) override;
+  net::awaitable<CountResult> count() override;
   bool available() const override { return client_->connected(); }
   const char* mode() const override { return available() ? "enabled" : "degraded"; }
 
@@ -39,7 +42,9 @@ class RedisStore final : public Store {
   std::uint64_t corrupt_entries() const { return corrupt_entries_.load(std::memory_order_relaxed); }
 
  private:
+  static constexpr const char* kScanBatch = "1000";  // keys per SCAN step: each stays short
   std::string full_key(std::string_view key) const;
+  net::awaitable<CountResult> scan(const std::string& glob, bool remove);
 
   std::shared_ptr<redis::RedisClient> client_;
   std::string prefix_;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +29,12 @@ struct GetResult {
   EntryPtr entry;  // set when status == kOk
 };
 
+// The answer of an admin operation over many keys.
+struct CountResult {
+  StoreStatus status = StoreStatus::kOk;  // kUnavailable: the backend failed part way
+  std::uint64_t count = 0;                // keys counted or removed (so far, on failure)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -38,6 +45,15 @@ class Store {
                                           std::chrono::milliseconds keep) = 0;
   // Removes `key`.
   virtual net::awaitable<StoreStatus> del(std::string key) = 0;
+  // Admin operations, never on the request path and never blocking the backend (Redis:
+  // SCAN + UNLINK in bounded batches, no KEYS/FLUSHDB). `glob` matches rendered keys
+  // (without the prefix) with fnmatch / Redis MATCH syntax; only keys under the store's
+  // prefix are ever touched.
+  // Removes the entries whose key matches `glob` ("*": every entry).
+  virtual net::awaitable<CountResult> remove_matching(std::string glob) = 0;
+  // Counts the live entries.
+  virtual net::awaitable<CountResult> count() = 0;
+
   // True when the backend is believed reachable (cheap; no I/O).
   virtual bool available() const = 0;
   // "enabled" (Redis), "memory" (embedded) or "degraded" (Redis unreachable).

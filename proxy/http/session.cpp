@@ -1,6 +1,10 @@
 #include "proxy/http/session.hpp"
 
+#include <chrono>
+
+#include "proxy/admin/admin_api.hpp"
 #include "proxy/cache/proxy_handler.hpp"
+#include "proxy/metrics/metrics.hpp"
 
 namespace foilcache::http_server {
 namespace {
@@ -36,9 +40,10 @@ class ActiveGuard {
   app::SharedState& shared_;
 };
 
-net::awaitable<void> write_simple(beast::tcp_stream& stream, const config::Config& config, http::status status,
-                                  std::string body, std::string_view content_type, bool keep_alive,
-                                  bool head = false) {
+// Returns the body bytes sent.
+net::awaitable<std::uint64_t> write_simple(beast::tcp_stream& stream, const config::Config& config,
+                                           http::status status, std::string body, std::string_view content_type,
+                                           bool keep_alive, bool head = false) {
   http::response<http::string_body> res{status, 11};
   res.set(http::field::content_type, content_type);
   res.set(http::field::cache_control, "no-store");
@@ -49,9 +54,36 @@ net::awaitable<void> write_simple(beast::tcp_stream& stream, const config::Confi
   if (head) {
     http::response_serializer<http::string_body> serializer{res};
     co_await http::async_write_header(stream, serializer, kNoThrow);
-  } else {
-    co_await http::async_write(stream, res, kNoThrow);
+    co_return 0;
   }
+  co_await http::async_write(stream, res, kNoThrow);
+  co_return res.body().size();
+}
+
+void count_error(app::Worker& worker, metrics::ErrorKind kind) {
+  if (auto* m = worker.shared.metrics) m->count_error(kind);
+}
+
+metrics::ErrorKind error_kind_for_parse_error(const error_code& ec) {
+  if (ec == http::error::header_limit) return metrics::ErrorKind::kHeaderTooLarge;
+  if (ec == http::error::body_limit) return metrics::ErrorKind::kBodyTooLarge;
+  return metrics::ErrorKind::kBadRequest;
+}
+
+// One access-log line for the request that started at `started` (when log.access is on).
+void log_access(app::Worker& worker, const config::Config& config, std::string_view method,
+                std::string_view target, const cache::Outcome& outcome, std::chrono::steady_clock::time_point started) {
+  if (!config.log.access || !worker.access_log) return;
+  app::AccessRecord record;
+  record.method = method;
+  record.target = target;
+  record.status = outcome.status;
+  record.cache = outcome.cache;
+  record.route = outcome.route;
+  record.upstream = outcome.upstream;
+  record.bytes = outcome.bytes;
+  record.duration = std::chrono::steady_clock::now() - started;
+  worker.access_log->write(record);
 }
 
 // The status the client gets for a request it sent that could not be parsed.
@@ -116,6 +148,8 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
   const std::string client_address = ec ? std::string("unknown") : remote.address().to_string();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  std::string logged_method;
+  std::string logged_target;
 
   for (bool first = true;; first = false) {
     const auto config = worker.config;
@@ -130,6 +164,7 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
     }
 
     // Phase 2: the request header, bounded in size and time.
+    const auto started = std::chrono::steady_clock::now();
     http::request_parser<http::empty_body> parser;
     parser.body_limit(config->limits.max_body_bytes);
     stream.expires_after(config->timeouts.read_header);
@@ -138,14 +173,17 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
         hec == net::error::operation_aborted) {
       co_return;
     }
-    if (hec == beast::error::timeout) {
-      co_await write_simple(stream, *config, http::status::request_timeout, json_error("request header timed out"),
-                            "application/json", false);
-      co_return;
-    }
     if (hec) {
-      co_await write_simple(stream, *config, status_for_parse_error(hec), json_error(hec.message()),
-                            "application/json", false);
+      // No complete request line: nothing of the request is logged but the answer.
+      cache::Outcome rejected;
+      const bool timeout = hec == beast::error::timeout;
+      count_error(worker, timeout ? metrics::ErrorKind::kClientTimeout : error_kind_for_parse_error(hec));
+      const auto status = timeout ? http::status::request_timeout : status_for_parse_error(hec);
+      rejected.status = static_cast<unsigned>(status);
+      // A named local: GCC 12 destroys some temporaries of a co_await expression twice.
+      std::string body = json_error(timeout ? std::string("request header timed out") : hec.message());
+      rejected.bytes = co_await write_simple(stream, *config, status, std::move(body), "application/json", false);
+      log_access(worker, *config, {}, {}, rejected, started);
       co_return;
     }
 
@@ -153,28 +191,46 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
     const std::string_view target = request.target();
     const auto path = target.substr(0, target.find('?'));
     bool keep_alive = false;
+    // Copied before the handler moves the request on (buffers reused across requests).
+    if (config->log.access) {
+      logged_method.assign(request.method_string());
+      logged_target.assign(app::loggable_target(target));
+    }
+    cache::Outcome outcome;
     if (is_own_path(path)) {
       const bool has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
       keep_alive = request.keep_alive() && !has_body && !worker.shared.draining.load();
       const bool head = request.method() == http::verb::head;
       if (path == "/healthz") {
-        co_await write_simple(stream, *config, http::status::ok, health_body(worker.shared), "application/json",
-                              keep_alive, head);
+        outcome.status = 200;
+        outcome.bytes = co_await write_simple(stream, *config, http::status::ok, health_body(worker.shared),
+                                              "application/json", keep_alive, head);
       } else if (path == "/readyz") {
         const bool ready = !worker.shared.draining.load();
-        co_await write_simple(stream, *config, ready ? http::status::ok : http::status::service_unavailable,
-                              ready ? "{\"status\":\"ready\"}\n" : "{\"status\":\"draining\"}\n",
-                              "application/json", keep_alive, head);
+        outcome.status = ready ? 200 : 503;
+        outcome.bytes =
+            co_await write_simple(stream, *config, ready ? http::status::ok : http::status::service_unavailable,
+                                  ready ? "{\"status\":\"ready\"}\n" : "{\"status\":\"draining\"}\n",
+                                  "application/json", keep_alive, head);
+      } else if (path == "/metrics") {
+        // A named local: GCC 12 destroys some temporaries passed by value to a coroutine twice.
+        std::string text = worker.shared.metrics ? worker.shared.metrics->scrape() : std::string();
+        outcome.status = 200;
+        outcome.bytes = co_await write_simple(stream, *config, http::status::ok, std::move(text),
+                                              "text/plain; version=0.0.4; charset=utf-8", keep_alive, head);
       } else {
-        // TODO(#3): admin API and /metrics.
-        co_await write_simple(stream, *config, http::status::not_implemented, json_error("not implemented yet"),
-                              "application/json", keep_alive, head);
+        auto response = co_await admin::handle_admin(worker, worker.shared.stats, request);
+        response.keep_alive(keep_alive);
+        outcome.status = response.result_int();
+        outcome.bytes = response.body().size();
+        stream.expires_after(config->timeouts.write);
+        co_await http::async_write(stream, response, kNoThrow);
       }
     } else {
-      auto outcome = co_await cache::handle_request(
-          worker, cache::Exchange{stream, buffer, parser, client_address});
+      outcome = co_await cache::handle_request(worker, cache::Exchange{stream, buffer, parser, client_address});
       keep_alive = outcome.keep_alive;
     }
+    log_access(worker, *config, logged_method, logged_target, outcome, started);
     if (!keep_alive) break;
   }
   error_code ignored;

@@ -204,6 +204,23 @@ TEST(MemoryStore, ImplementsStoreThroughSharedCache) {
   EXPECT_EQ(missing->entry, nullptr);
 }
 
+TEST(MemoryStore, RemoveMatchingAndCountFollowTheGlob) {
+  auto cache = std::make_shared<MemoryCache>(config::MemoryStoreConfig{});
+  MemoryStore store(cache);
+  net::io_context ioc;
+  auto entry = std::make_shared<Entry>();
+  entry->body = "x";
+  for (const char* key : {"library_paged:1:anon", "library_paged:2:anon", "system_info"}) {
+    ASSERT_EQ(test::run_awaitable(ioc, store.put(key, entry, std::chrono::minutes(1))), StoreStatus::kOk);
+  }
+  EXPECT_EQ(test::run_awaitable(ioc, store.count())->count, 3u);
+  auto removed = test::run_awaitable(ioc, store.remove_matching("library_paged:*"));
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->count, 2u);
+  EXPECT_EQ(test::run_awaitable(ioc, store.get("system_info"))->status, StoreStatus::kOk);
+  EXPECT_EQ(test::run_awaitable(ioc, store.count())->count, 1u);
+}
+
 TEST(MemoryStore, OversizedPutIsUnavailableAndZeroKeepIsANoop) {
   auto cache = std::make_shared<MemoryCache>(config::MemoryStoreConfig{16 * 1024});
   MemoryStore store(cache);

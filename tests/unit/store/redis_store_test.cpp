@@ -120,6 +120,51 @@ TEST_F(RedisStoreTest, ForeignKeysAreNeverTouched) {
   EXPECT_EQ(server_.cli({"PTTL", "k1"}), "-1");
 }
 
+TEST_F(RedisStoreTest, RemoveMatchingTouchesOnlyMatchingKeysUnderThePrefix) {
+  // A foreign key that the glob would match without the prefix, and a prefix-lookalike.
+  server_.cli({"SET", "library_paged:1", "app-value"});
+  server_.cli({"SET", "celery-task-meta-1", "queued"});
+  for (int page = 1; page <= 2500; ++page) {  // more than one SCAN batch
+    ASSERT_EQ(put("library_paged:" + std::to_string(page) + ":anon", make_entry("p")), StoreStatus::kOk);
+  }
+  ASSERT_EQ(put("system_info", make_entry("s")), StoreStatus::kOk);
+  auto counted = test::run_awaitable(ioc_, store_->count(), 10s);
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(counted->status, StoreStatus::kOk);
+  EXPECT_EQ(counted->count, 2501u);
+
+  auto removed = test::run_awaitable(ioc_, store_->remove_matching("library_paged:*"), 10s);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, StoreStatus::kOk);
+  EXPECT_EQ(removed->count, 2500u);
+  EXPECT_EQ(get("system_info").status, StoreStatus::kOk);
+  EXPECT_EQ(server_.cli({"GET", "library_paged:1"}), "app-value");
+
+  auto cleared = test::run_awaitable(ioc_, store_->remove_matching("*"), 10s);
+  ASSERT_TRUE(cleared);
+  EXPECT_EQ(cleared->count, 1u);
+  EXPECT_EQ(server_.cli({"GET", "celery-task-meta-1"}), "queued");
+  EXPECT_EQ(server_.keys("*").size(), 2u) << "only the two foreign keys are left";
+}
+
+TEST_F(RedisStoreTest, PrefixGlobCharactersAreMatchedLiterally) {
+  config_.prefix = "fc[1]*:";
+  make_store();
+  server_.cli({"SET", "fc1x:a", "foreign"});  // would match an unescaped "fc[1]*:" pattern
+  ASSERT_EQ(put("a", make_entry("mine")), StoreStatus::kOk);
+  auto removed = test::run_awaitable(ioc_, store_->remove_matching("*"), 10s);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->count, 1u);
+  EXPECT_EQ(server_.cli({"GET", "fc1x:a"}), "foreign");
+}
+
+TEST_F(RedisStoreTest, AdminOperationsReportAnOutage) {
+  server_.kill();
+  auto removed = test::run_awaitable(ioc_, store_->remove_matching("*"), 10s);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, StoreStatus::kUnavailable);
+}
+
 TEST_F(RedisStoreTest, PutSetsTheKeepTimeAsTtl) {
   ASSERT_EQ(put("ttl", make_entry("x"), 90s), StoreStatus::kOk);
   const long long pttl = std::stoll(server_.cli({"PTTL", config_.prefix + "ttl"}));

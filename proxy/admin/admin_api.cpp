@@ -1,0 +1,222 @@
+#include "proxy/admin/admin_api.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include "proxy/config/percent_decode.hpp"
+
+namespace foilcache::admin {
+namespace {
+
+using Response = http::response<http::string_body>;
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+Response json_response(const http::request_header<>& request, http::status status, std::string body) {
+  Response res{status, request.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.body().push_back('\n');
+  res.prepare_payload();
+  return res;
+}
+
+std::string error_json(std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("error");
+  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  w.EndObject();
+  return buffer.GetString();
+}
+
+Response error(const http::request_header<>& request, http::status status, std::string_view message) {
+  return json_response(request, status, error_json(message));
+}
+
+std::string count_json(const char* name, std::uint64_t n) {
+  return std::string("{\"") + name + "\":" + std::to_string(n) + "}";
+}
+
+// The value of query parameter `name` in `target`, decoded as the app would.
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (config::decodes_to(pair.substr(0, eq), name, true)) {
+      return eq == std::string_view::npos ? std::string() : config::decoded(pair.substr(eq + 1), true);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+net::awaitable<Response> info(app::Worker& worker, Stats& stats, const http::request_header<>& request) {
+  const auto keys = co_await worker.store->count();
+  const auto& config = *worker.config;
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("status");
+  w.String(worker.store->mode());
+  w.Key("keys");
+  if (keys.status == cache::StoreStatus::kOk) {
+    w.Uint64(keys.count);
+  } else {
+    w.Null();  // the store could not be scanned (Redis unavailable)
+  }
+  w.Key("stats");
+  w.StartObject();
+  const std::pair<const char*, const std::atomic<std::uint64_t>*> counters[] = {
+      {"hits", &stats.hits}, {"misses", &stats.misses}, {"sets", &stats.sets},
+      {"deletes", &stats.deletes}, {"bypass", &stats.bypass}};
+  for (const auto& [name, counter] : counters) {
+    w.Key(name);
+    w.Uint64(counter->load(std::memory_order_relaxed));
+  }
+  w.EndObject();
+  w.Key("scope");
+  w.String("process");  // TODO(#3): cluster-wide stats shared through Redis
+  w.Key("redis_url");
+  const std::string masked = config.redis.masked_url();
+  if (masked.empty()) {
+    w.Null();
+  } else {
+    w.String(masked.c_str());
+  }
+  w.EndObject();
+  co_return json_response(request, http::status::ok, buffer.GetString());
+}
+
+net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_header<>& request,
+                                      const std::string& key) {
+  const auto found = co_await worker.store->get(key);
+  if (found.status == cache::StoreStatus::kUnavailable) {
+    co_return error(request, http::status::service_unavailable, "store unavailable");
+  }
+  if (found.status != cache::StoreStatus::kOk || !found.entry) {
+    co_return error(request, http::status::not_found, "no such entry");
+  }
+  const auto& entry = *found.entry;
+  const auto age_ms = std::max<std::int64_t>(0, now_ms() - entry.stored_at_ms);
+  const auto ttl_left_s = std::max<std::int64_t>(0, static_cast<std::int64_t>(entry.ttl_s) - age_ms / 1000);
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("key");
+  w.String(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.Key("route");
+  w.String(entry.route.data(), static_cast<rapidjson::SizeType>(entry.route.size()));
+  w.Key("status");
+  w.Uint(entry.status);
+  w.Key("size");
+  w.Uint64(entry.body.size());
+  w.Key("age");
+  w.Int64(age_ms / 1000);
+  w.Key("ttl");
+  w.Int64(ttl_left_s);
+  w.Key("tags");
+  w.StartArray();
+  for (const auto& route : worker.config->routes) {
+    if (route.name != entry.route) continue;
+    for (const auto& tag : route.tags) w.String(tag.c_str());
+  }
+  w.EndArray();
+  w.EndObject();
+  co_return json_response(request, http::status::ok, buffer.GetString());
+}
+
+net::awaitable<Response> remove(app::Worker& worker, Stats& stats, const http::request_header<>& request,
+                                std::string glob, const char* field) {
+  const auto removed = co_await worker.store->remove_matching(std::move(glob));
+  Stats::add(stats.deletes, removed.count);
+  if (removed.status != cache::StoreStatus::kOk) {
+    co_return error(request, http::status::service_unavailable,
+                    "store unavailable after removing " + std::to_string(removed.count) + " entries");
+  }
+  co_return json_response(request, http::status::ok, count_json(field, removed.count));
+}
+
+}  // namespace
+
+bool token_matches(std::string_view authorization, std::string_view expected) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (expected.empty() || authorization.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), authorization.begin())) {
+    return false;
+  }
+  const auto token = authorization.substr(kBearer.size());
+  unsigned char a[SHA256_DIGEST_LENGTH];
+  unsigned char b[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), a);
+  SHA256(reinterpret_cast<const unsigned char*>(expected.data()), expected.size(), b);
+  return CRYPTO_memcmp(a, b, sizeof a) == 0;
+}
+
+net::awaitable<Response> handle_admin(app::Worker& worker, Stats& stats, const http::request_header<>& request) {
+  const auto config = worker.config;
+  if (config->admin.token.empty()) {
+    co_return error(request, http::status::forbidden, "admin API disabled: no admin.token configured");
+  }
+  if (!token_matches(request[http::field::authorization], config->admin.token)) {
+    Response res = error(request, http::status::unauthorized, "missing or wrong bearer token");
+    res.set(http::field::www_authenticate, "Bearer");
+    co_return res;
+  }
+
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  const auto method = request.method();
+  const bool post = method == http::verb::post;
+  if (path == "/api/cache/info" && method == http::verb::get) co_return co_await info(worker, stats, request);
+  if (path == "/api/cache/clear" && post) co_return co_await remove(worker, stats, request, "*", "deleted");
+  if (path == "/api/cache/reset-stats" && post) {
+    stats.reset();
+    co_return json_response(request, http::status::ok, "{\"reset\":true}");
+  }
+  if (path == "/api/cache/invalidate" && post) {
+    auto pattern = query_param(target, "pattern");
+    if (!pattern || pattern->empty()) co_return error(request, http::status::bad_request, "pattern is required");
+    co_return co_await remove(worker, stats, request, std::move(*pattern), "invalidated");
+  }
+  if (path.starts_with("/api/cache/invalidate/") && post) {
+    co_return error(request, http::status::not_implemented, "tag invalidation is not implemented yet");
+  }
+  if (path.starts_with("/api/cache/keys/") && path.size() > std::string_view("/api/cache/keys/").size()) {
+    const std::string key = config::decoded(path.substr(std::string_view("/api/cache/keys/").size()), false);
+    if (method == http::verb::get) co_return co_await key_metadata(worker, request, key);
+    if (method == http::verb::delete_) {
+      const auto status = co_await worker.store->del(key);
+      if (status == cache::StoreStatus::kUnavailable) {
+        co_return error(request, http::status::service_unavailable, "store unavailable");
+      }
+      if (status == cache::StoreStatus::kNotFound) co_return error(request, http::status::not_found, "no such entry");
+      Stats::add(stats.deletes);
+      co_return json_response(request, http::status::ok, count_json("deleted", 1));
+    }
+  }
+  const bool known = path == "/api/cache/info" || path == "/api/cache/clear" || path == "/api/cache/reset-stats" ||
+                     path == "/api/cache/invalidate" || path.starts_with("/api/cache/keys/") ||
+                     path.starts_with("/api/cache/invalidate/");
+  co_return known ? error(request, http::status::method_not_allowed, "method not allowed")
+                  : error(request, http::status::not_found, "unknown admin path");
+}
+
+}  // namespace foilcache::admin

@@ -1,0 +1,320 @@
+// Observability end to end: GET /metrics (Prometheus text) and the JSON access log on the
+// proxy's stdout, against the real binary, a real redis-server and the stub. Every metric
+// name used here is read from a live scrape.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
+
+#include "tests/integration/deployment.hpp"
+#include "tests/support/wait.hpp"
+
+namespace foilcache::testing {
+namespace {
+
+constexpr auto kBound = std::chrono::seconds(10);
+
+std::string observability_config(std::string_view log_section = "") {
+  return std::string(R"(
+listen: ${FOILCACHE_LISTEN}
+upstream: ${UPSTREAM_URL}
+redis:
+  url: ${REDIS_URL:-}
+  prefix: "fc-obs:"
+identity:
+  secret: ${FOILCACHE_IDENTITY_SECRET}
+)") + std::string(log_section) +
+         R"(
+routes:
+  - name: respond_anon
+    match: GET /__stub/respond
+    ttl: 5m
+    key: "respond:{query}"
+    tags: [respond]
+  - name: library_paged
+    match: GET /api/library/paged
+    ttl: 5m
+    key: "library_paged:{query.page|1}:{user}"
+    tags: [library]
+)";
+}
+
+// One scrape, parsed: `name{label="value",...}` -> value for every sample line.
+class Scrape {
+ public:
+  explicit Scrape(std::string text) : text_(std::move(text)) {
+    static const std::regex kSample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$)");
+    static const std::regex kLabel(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)")re");
+    std::istringstream lines(text_);
+    for (std::string line; std::getline(lines, line);) {
+      std::smatch m;
+      if (line.empty() || line[0] == '#' || !std::regex_match(line, m, kSample)) continue;
+      Sample sample{m[1].str(), {}, std::stod(m[4].str())};
+      const std::string labels = m[3].str();
+      for (std::sregex_iterator it(labels.begin(), labels.end(), kLabel), end; it != end; ++it) {
+        sample.labels[(*it)[1].str()] = (*it)[2].str();
+      }
+      samples_.push_back(std::move(sample));
+    }
+  }
+
+  // The value of the sample `name` whose labels include `labels`; nullopt when absent.
+  std::optional<double> value(std::string_view name, const std::map<std::string, std::string>& labels = {}) const {
+    for (const auto& sample : samples_) {
+      if (sample.name != name) continue;
+      bool match = true;
+      for (const auto& [key, want] : labels) {
+        const auto it = sample.labels.find(key);
+        match = match && it != sample.labels.end() && it->second == want;
+      }
+      if (match) return sample.value;
+    }
+    return std::nullopt;
+  }
+  bool has_family(std::string_view name) const { return text_.find("# TYPE " + std::string(name) + " ") != std::string::npos; }
+  const std::string& text() const { return text_; }
+
+ private:
+  struct Sample {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    double value = 0;
+  };
+  std::string text_;
+  std::vector<Sample> samples_;
+};
+
+Scrape scrape(const Deployment& d) {
+  auto response = d.get("/metrics");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_TRUE(response.header("Content-Type").starts_with("text/plain; version=0.0.4")) << response.header("Content-Type");
+  return Scrape(std::move(response.body));
+}
+
+double requests(const Scrape& s, const std::string& route, const std::string& result) {
+  return s.value("foilcache_requests_total", {{"route", route}, {"result", result}}).value_or(-1);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The access-log lines (JSON objects) in the proxy's output so far.
+std::vector<std::string> access_lines(Deployment& d) {
+  std::vector<std::string> out;
+  std::istringstream lines(read_file(d.proxy().log_path()));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("{")) out.push_back(line);
+  }
+  return out;
+}
+
+// Waits until an access-log line for `path` exists; returns it parsed (fails the test if not).
+rapidjson::Document wait_access_line(Deployment& d, std::string_view path, std::string_view cache = {}) {
+  std::string found;
+  test::wait_until(
+      [&] {
+        for (const auto& line : access_lines(d)) {
+          rapidjson::Document doc;
+          if (doc.Parse(line.c_str()).HasParseError() || !doc.IsObject() || !doc.HasMember("path")) continue;
+          if (std::string_view(doc["path"].GetString()) != path) continue;
+          if (!cache.empty() && std::string_view(doc["cache"].GetString()) != cache) continue;
+          found = line;
+          return true;
+        }
+        return false;
+      },
+      kBound, std::chrono::milliseconds(20));
+  rapidjson::Document doc;
+  EXPECT_FALSE(found.empty()) << "no access-log line for " << path << " " << cache << "\n" << d.proxy_log();
+  if (found.empty()) found = "{}";
+  doc.Parse(found.c_str());
+  return doc;
+}
+
+TEST(Metrics, ScrapeCountsRequestsByRouteAndResult) {
+  DeploymentOptions options;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  ASSERT_EQ(d.get("/__stub/respond?size=10").header("X-Cache"), "MISS");
+  ASSERT_EQ(d.get("/__stub/respond?size=10").header("X-Cache"), "HIT");
+  // Credentials on a route whose key does not name the user: not eligible.
+  ASSERT_EQ(d.get("/__stub/respond?size=10", as_alice()).header("X-Cache"), "BYPASS");
+  ASSERT_EQ(d.get("/api/system/info").status, 200u);  // matches no route
+
+  const auto s = scrape(d);
+  EXPECT_EQ(requests(s, "respond_anon", "MISS"), 1) << s.text();
+  EXPECT_EQ(requests(s, "respond_anon", "HIT"), 1);
+  EXPECT_EQ(requests(s, "respond_anon", "BYPASS"), 1);
+  EXPECT_EQ(requests(s, "-", "PASS"), 1);
+  EXPECT_EQ(requests(s, "library_paged", "HIT"), 0) << "every route's series exists from the start";
+  // The MISS, the BYPASS and the unrouted request went upstream; the HIT did not.
+  EXPECT_EQ(s.value("foilcache_upstream_request_duration_seconds_count", {{"route", "respond_anon"}}), 2);
+  EXPECT_EQ(s.value("foilcache_upstream_request_duration_seconds_count", {{"route", "-"}}), 1);
+  EXPECT_GT(s.value("foilcache_upstream_request_duration_seconds_sum", {{"route", "respond_anon"}}).value_or(0), 0);
+  // Store commands: the lookups of the MISS and the HIT, and the put of the MISS.
+  EXPECT_EQ(s.value("foilcache_store_operation_duration_seconds_count", {{"backend", "redis"}, {"op", "get"}}), 2);
+  EXPECT_EQ(s.value("foilcache_store_operation_duration_seconds_count", {{"backend", "redis"}, {"op", "put"}}), 1);
+  EXPECT_GT(s.value("foilcache_store_written_bytes_total").value_or(0), 10);
+  EXPECT_EQ(s.value("foilcache_store_up"), 1);
+  EXPECT_EQ(s.value("foilcache_invalidations_total", {{"tag", "library"}}), 0);
+  EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "upstream_connect"}}), 0);
+  EXPECT_FALSE(s.value("foilcache_stored_bytes").has_value()) << "Redis mode has no local size";
+}
+
+TEST(Metrics, DeadAppIsCountedAsAnUpstreamError) {
+  DeploymentOptions options;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  d.kill_stub();
+  EXPECT_EQ(d.get("/api/library/paged?page=3").status, 502u);
+  EXPECT_EQ(d.get("/api/system/info").status, 502u);
+  const auto s = scrape(d);
+  EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "upstream_connect"}}), 2) << s.text();
+  EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "upstream_timeout"}}), 0);
+  EXPECT_EQ(requests(s, "library_paged", "MISS"), 1);
+  EXPECT_EQ(requests(s, "-", "PASS"), 1);
+  // No response header arrived: nothing observed.
+  EXPECT_EQ(s.value("foilcache_upstream_request_duration_seconds_count", {{"route", "library_paged"}}), 0);
+}
+
+TEST(Metrics, RedisDownIsReportedAndCounted) {
+  DeploymentOptions options;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  d.redis().kill();
+  EXPECT_TRUE(test::wait_until([&] { return scrape(d).value("foilcache_store_up") == 0; }, kBound));
+  EXPECT_EQ(d.get("/__stub/respond?size=10").header("X-Cache"), "BYPASS");
+  const auto s = scrape(d);
+  EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "store_unavailable"}}), 1) << s.text();
+  EXPECT_EQ(requests(s, "respond_anon", "BYPASS"), 1);
+}
+
+TEST(Metrics, MalformedAndOversizedRequestsAreCountedByKind) {
+  DeploymentOptions options;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  EXPECT_EQ(d.client().raw("\x16\x03\x01 not http\r\n\r\n").status, 400u);
+  EXPECT_EQ(d.client().raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n").status,
+            431u);
+  const auto s = scrape(d);
+  EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "bad_request"}}), 1) << s.text();
+  EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "header_too_large"}}), 1);
+}
+
+TEST(Metrics, MemoryStoreReportsItsSize) {
+  DeploymentOptions options;
+  options.redis = false;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  EXPECT_EQ(scrape(d).value("foilcache_stored_bytes"), 0);
+  ASSERT_EQ(d.get("/__stub/respond?size=1000").header("X-Cache"), "MISS");
+  const auto s = scrape(d);
+  EXPECT_GT(s.value("foilcache_stored_bytes").value_or(0), 1000) << s.text();
+  EXPECT_EQ(s.value("foilcache_store_operation_duration_seconds_count", {{"backend", "memory"}, {"op", "put"}}), 1);
+}
+
+TEST(Metrics, ConfigReloadsAreCountedByResult) {
+  DeploymentOptions options;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  ASSERT_TRUE(d.proxy().signal(SIGHUP));
+  EXPECT_TRUE(test::wait_until(
+      [&] { return scrape(d).value("foilcache_config_reloads_total", {{"result", "ok"}}) == 1; }, kBound))
+      << d.proxy_log();
+  std::ofstream(d.config_path()) << "routes: [ {name: broken\n";
+  ASSERT_TRUE(d.proxy().signal(SIGHUP));
+  EXPECT_TRUE(test::wait_until(
+      [&] { return scrape(d).value("foilcache_config_reloads_total", {{"result", "error"}}) == 1; }, kBound))
+      << d.proxy_log();
+  EXPECT_EQ(scrape(d).value("foilcache_config_reloads_total", {{"result", "ok"}}), 1);
+}
+
+TEST(AccessLog, OneJsonLinePerRequestWithEveryField) {
+  DeploymentOptions options;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  const auto miss = d.get("/__stub/respond?size=100");
+  ASSERT_EQ(miss.header("X-Cache"), "MISS");
+  ASSERT_EQ(d.get("/__stub/respond?size=100").header("X-Cache"), "HIT");
+  ASSERT_EQ(d.get("/api/system/info").status, 200u);
+
+  const auto miss_line = wait_access_line(d, "/__stub/respond?size=100", "MISS");
+  ASSERT_TRUE(miss_line.IsObject());
+  for (const char* field : {"time", "method", "path", "cache", "route"}) {
+    ASSERT_TRUE(miss_line.HasMember(field) && miss_line[field].IsString()) << field;
+  }
+  for (const char* field : {"status", "bytes"}) ASSERT_TRUE(miss_line.HasMember(field) && miss_line[field].IsUint()) << field;
+  for (const char* field : {"upstream_ms", "duration_ms"}) {
+    ASSERT_TRUE(miss_line.HasMember(field) && miss_line[field].IsNumber()) << field;
+  }
+  EXPECT_TRUE(std::regex_match(miss_line["time"].GetString(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+      << miss_line["time"].GetString();
+  EXPECT_STREQ(miss_line["method"].GetString(), "GET");
+  EXPECT_EQ(miss_line["status"].GetUint(), 200u);
+  EXPECT_STREQ(miss_line["route"].GetString(), "respond_anon");
+  EXPECT_EQ(miss_line["bytes"].GetUint64(), miss.body.size());
+  EXPECT_GT(miss_line["upstream_ms"].GetDouble(), 0);
+  EXPECT_GE(miss_line["duration_ms"].GetDouble(), miss_line["upstream_ms"].GetDouble());
+
+  const auto hit_line = wait_access_line(d, "/__stub/respond?size=100", "HIT");
+  ASSERT_TRUE(hit_line.IsObject() && hit_line.HasMember("upstream_ms"));
+  EXPECT_EQ(hit_line["upstream_ms"].GetDouble(), 0) << "a HIT does not call the app";
+  EXPECT_EQ(hit_line["bytes"].GetUint64(), miss.body.size());
+
+  const auto pass_line = wait_access_line(d, "/api/system/info");
+  ASSERT_TRUE(pass_line.IsObject() && pass_line.HasMember("route"));
+  EXPECT_STREQ(pass_line["route"].GetString(), "");
+  EXPECT_STREQ(pass_line["cache"].GetString(), "");
+}
+
+TEST(AccessLog, NeverContainsCredentialsOrAdminQueries) {
+  DeploymentOptions options;
+  options.config_yaml = observability_config();
+  Deployment d(options);
+  const std::string authorization = basic_auth("alice", "alice-pw");
+  const std::string base64 = authorization.substr(authorization.find(' ') + 1);
+  EXPECT_EQ(d.get("/api/library/paged?page=1",
+                  {{"Authorization", authorization}, {"Cookie", "session=cookie-secret-value"}})
+                .status,
+            200u);
+  d.get("/api/cache/info?token=query-secret-value", {{"Authorization", "Bearer bearer-secret-value"}});
+
+  const auto library = wait_access_line(d, "/api/library/paged?page=1");
+  ASSERT_TRUE(library.IsObject() && library.HasMember("cache"));
+  EXPECT_STREQ(library["cache"].GetString(), "MISS");
+  wait_access_line(d, "/api/cache/info");
+  const std::string log = read_file(d.proxy().log_path());
+  for (const std::string& secret :
+       {std::string("alice-pw"), base64, std::string("cookie-secret-value"), std::string("query-secret-value"),
+        std::string("bearer-secret-value")}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << "the log contains " << secret << ":\n" << log;
+  }
+}
+
+TEST(AccessLog, SwitchedOffWritesNothingAndFlushesOnExit) {
+  for (const bool enabled : {false, true}) {
+    SCOPED_TRACE(enabled ? "access: true" : "access: false");
+    DeploymentOptions options;
+    options.config_yaml = observability_config(enabled ? "log:\n  access: true\n" : "log:\n  access: false\n");
+    Deployment d(options);
+    ASSERT_EQ(d.get("/__stub/respond?size=10").status, 200u);
+    // A drained exit writes what is buffered, so the count is final once the process is gone.
+    ASSERT_EQ(d.proxy().terminate(std::chrono::seconds(10)), 0);
+    std::size_t respond_lines = 0;
+    for (const auto& line : access_lines(d)) respond_lines += line.find("/__stub/respond") != std::string::npos;
+    EXPECT_EQ(respond_lines, enabled ? 1u : 0u) << d.proxy_log();
+  }
+}
+
+}  // namespace
+}  // namespace foilcache::testing
