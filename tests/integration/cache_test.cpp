@@ -17,18 +17,10 @@ constexpr const char* kLibrary = "/api/library/paged";
 // A config with test routes over the stub's /__stub/respond (status, Cache-Control, cookies
 // chosen by the query), plus the shipped-style library route.
 std::string respond_config(std::string_view ttl = "5m") {
-  return std::string(R"(
-listen: ${FOILCACHE_LISTEN}
-upstream: ${UPSTREAM_URL}
-redis:
-  url: ${REDIS_URL:-}
-  prefix: "fc-test:"
-identity:
-  secret: ${FOILCACHE_IDENTITY_SECRET}
-routes:
+  return config_head("fc-test:") + R"(routes:
   - name: respond_anon
     match: GET /__stub/respond
-    ttl: )") + std::string(ttl) + R"(
+    ttl: )" + std::string(ttl) + R"(
     key: "respond:{query}"
   - name: library_paged
     match: GET /api/library/paged

@@ -66,6 +66,13 @@ class Deployment {
   std::uint16_t proxy_port_ = 0;
 };
 
+// The top of a test config: listen, upstream, Redis (under `prefix`) and identity, all
+// from the environment the Deployment sets. Tests append their own sections.
+inline std::string config_head(std::string_view prefix) {
+  return "listen: ${FOILCACHE_LISTEN}\nupstream: ${UPSTREAM_URL}\nredis:\n  url: ${REDIS_URL:-}\n  prefix: \"" +
+         std::string(prefix) + "\"\nidentity:\n  secret: ${FOILCACHE_IDENTITY_SECRET}\n";
+}
+
 // The Authorization headers of the stub's users.
 inline Headers as_alice() { return {{"Authorization", basic_auth("alice", "alice-pw")}}; }
 inline Headers as_bob() { return {{"Authorization", basic_auth("bob", "bob-pw")}}; }

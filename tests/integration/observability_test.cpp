@@ -20,15 +20,7 @@ namespace {
 constexpr auto kBound = std::chrono::seconds(10);
 
 std::string observability_config(std::string_view log_section = "") {
-  return std::string(R"(
-listen: ${FOILCACHE_LISTEN}
-upstream: ${UPSTREAM_URL}
-redis:
-  url: ${REDIS_URL:-}
-  prefix: "fc-obs:"
-identity:
-  secret: ${FOILCACHE_IDENTITY_SECRET}
-)") + std::string(log_section) +
+  return config_head("fc-obs:") + std::string(log_section) +
          R"(
 routes:
   - name: respond_anon

@@ -14,13 +14,7 @@ namespace {
 constexpr auto kBound = std::chrono::seconds(10);
 
 std::string config_with_routes(std::string_view routes) {
-  return std::string(R"(
-listen: ${FOILCACHE_LISTEN}
-upstream: ${UPSTREAM_URL}
-redis:
-  url: ${REDIS_URL:-}
-  prefix: "fc-reload:"
-)") + std::string(routes);
+  return config_head("fc-reload:") + std::string(routes);
 }
 
 constexpr std::string_view kRespondRoute = R"(routes:
@@ -64,7 +58,7 @@ TEST(Reload, InvalidConfigIsRejectedAndTheOldOneKeepsServing) {
       [&] { return d.proxy_log().find("rejected, the old config keeps serving") != std::string::npos; }, kBound))
       << d.proxy_log();
   // The error names the file, line and column of the typo.
-  EXPECT_NE(d.proxy_log().find(d.config_path().string() + ":9:5: unknown key 'tll'"), std::string::npos)
+  EXPECT_NE(d.proxy_log().find(d.config_path().string() + ":10:5: unknown key 'tll'"), std::string::npos)
       << d.proxy_log();
   EXPECT_EQ(d.get("/__stub/respond?size=2").header("X-Cache"), "HIT");
   EXPECT_TRUE(d.proxy().running());
