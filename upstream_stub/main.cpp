@@ -29,8 +29,10 @@ constexpr std::string_view kUsage =
     "  --shop-public            the Tinfoil index and downloads need no credentials\n"
     "  --shop-encrypt           answer the index in Tinfoil's encrypted format\n"
     "  --relative-urls          MyFoil's relative download URLs instead of absolute ones\n"
-    "  --webhook-url URL        library-change webhook target (stored; not sent yet)\n"
-    "  --webhook-secret S       library-change webhook secret (stored; not sent yet)\n"
+    "  --webhook-url URL        after a scan, POST a signed webhook here (http only) and\n"
+    "                           answer the scan once it was answered (5 s bound)\n"
+    "  --webhook-secret S       HMAC-SHA256 key of the webhook's X-Foilcache-Signature\n"
+    "  --webhook-event NAME     the webhook's \"event\" (default library_updated)\n"
     "  --help                   this text\n"
     "users: alice/alice-pw, bob/bob-pw (shop), admin/admin-pw (admin); also\n"
     "       'Authorization: Bearer token-<user>' and 'Cookie: session=sess-<user>'\n";
@@ -125,6 +127,10 @@ std::optional<int> parse_args(int argc, char** argv, StubOptions& opt) {
       const auto v = value();
       if (!v) return fail("expected a secret");
       opt.webhook_secret = std::string(*v);
+    } else if (arg == "--webhook-event") {
+      const auto v = value();
+      if (!v) return fail("expected an event name");
+      opt.webhook_event = std::string(*v);
     } else {
       return fail("unknown option");
     }

@@ -726,6 +726,22 @@ http::response<http::string_body> make_response(http::status status, std::string
   return res;
 }
 
+std::string webhook_body(std::string_view event, std::uint64_t generation) {
+  return "{\"event\":" + json_string(event) + ",\"generation\":" + std::to_string(generation) +
+         "}";
+}
+
+std::string scan_body(std::uint64_t generation, const WebhookOutcome* webhook) {
+  std::string body = "{\"code\":\"SUCCESS\",\"data\":{\"async\":false,\"generation\":" +
+                     std::to_string(generation) +
+                     "},\"message\":\"Scan started in background thread (all)\",\"success\":true";
+  if (webhook != nullptr) {
+    body += ",\"webhook\":{\"status\":" + std::to_string(webhook->status) +
+            ",\"error\":" + json_string(webhook->error) + "}";
+  }
+  return body + "}\n";
+}
+
 Reply handle_request(StubState& state, const http::request<http::string_body>& req,
                      std::string_view path, const QueryParams& query) {
   const StubOptions& opt = state.options();
@@ -779,15 +795,12 @@ Reply handle_request(StubState& state, const http::request<http::string_body>& r
       return reply;
     }
     const std::uint64_t generation = state.bump_generation();
-    // post_library_change(): where the app invalidates its cache; the updater webhook hooks in
-    // here.
+    // post_library_change(): where the app invalidates its cache. The updater's webhook is
+    // sent by the caller (it needs I/O), see Reply::scanned_generation.
     if (opt.on_library_changed) opt.on_library_changed(generation);
-    reply.response = json_ok("{\"code\":\"SUCCESS\",\"data\":{\"async\":false,\"generation\":" +
-                                 std::to_string(generation) +
-                                 "},\"message\":\"Scan started in background thread (all)\","
-                                 "\"success\":true}\n",
-                             v);
+    reply.response = json_ok(scan_body(generation, nullptr), v);
     reply.response.set(http::field::vary, "Cookie");
+    reply.scanned_generation = generation;
     return reply;
   }
 

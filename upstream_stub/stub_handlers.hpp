@@ -132,7 +132,22 @@ struct Reply {
   http::response<http::string_body> response;
   LatencyClass latency = LatencyClass::kNone;
   std::chrono::milliseconds delay{0};  // exact extra delay (/__stub/respond?delay_ms=)
+  // Set by a scan: the generation it created. With a webhook configured, the caller delivers
+  // it and answers with scan_body(generation, &outcome) instead of the body built here.
+  std::optional<std::uint64_t> scanned_generation;
 };
+
+// The outcome of one webhook delivery.
+struct WebhookOutcome {
+  unsigned status = 0;  // the receiver's HTTP status; 0 when it did not answer
+  std::string error;    // why the delivery failed; empty when the receiver answered 2xx
+};
+
+// The library updater's webhook body: {"event":<event>,"generation":<generation>}.
+std::string webhook_body(std::string_view event, std::uint64_t generation);
+// POST /api/library/scan's answer; with `webhook`, it ends in
+// "webhook":{"status":<status>,"error":<error>}.
+std::string scan_body(std::uint64_t generation, const WebhookOutcome* webhook);
 
 // Builds a response with the given status, body and Content-Type; prepare_payload done.
 http::response<http::string_body> make_response(http::status status, std::string body,

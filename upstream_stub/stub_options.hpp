@@ -65,9 +65,15 @@ struct StubOptions {
 
   std::string build_version = "2.2.0-stub";
 
-  // Outgoing webhook (not sent yet; kept for the updater issue).
+  // The library updater's webhook: after a scan bumped the generation, POST
+  // {"event":webhook_event,"generation":n} to webhook_url (http only), signed with
+  // webhook_secret (proxy/admin/webhook.hpp), and answer the scan only once it was
+  // answered or webhook_timeout (connect, send and response together) ran out. Empty
+  // webhook_url: nothing is sent.
   std::string webhook_url;
   std::string webhook_secret;
+  std::string webhook_event = "library_updated";
+  std::chrono::milliseconds webhook_timeout{5000};
   // Called on an io thread after a scan bumped the library generation. Must not block.
   std::function<void(std::uint64_t generation)> on_library_changed;
 

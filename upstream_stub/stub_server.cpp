@@ -4,11 +4,13 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <iostream>
 #include <thread>
 #include <vector>
 
+#include "proxy/admin/webhook.hpp"
 #include "upstream_stub/game_bytes.hpp"
 #include "upstream_stub/stub_handlers.hpp"
 
@@ -84,6 +86,77 @@ QueryParams parse_query(std::string_view target) {
 bool expects_continue(const http::fields& headers) {
   auto it = headers.find(http::field::expect);
   return it != headers.end() && beast::iequals(it->value(), "100-continue");
+}
+
+std::int64_t unix_seconds_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string step_failed(std::string_view step, const error_code& ec) {
+  return std::string(step) + ": " + (ec == beast::error::timeout ? "timed out" : ec.message());
+}
+
+// POSTs the library updater's webhook for `generation` and waits for the answer. One deadline,
+// webhook_timeout from the start, bounds connect, send and response together; name resolution
+// (getaddrinfo on Asio's resolver thread, which cannot be cancelled) is checked against it.
+net::awaitable<WebhookOutcome> send_webhook(const StubOptions& opt, std::uint64_t generation) {
+  const auto deadline = std::chrono::steady_clock::now() + opt.webhook_timeout;
+  WebhookOutcome out;
+  const auto url = boost::urls::parse_uri(opt.webhook_url);
+  if (!url || url->scheme_id() != boost::urls::scheme::http || url->host_address().empty()) {
+    out.error = "webhook URL is not http://HOST[:PORT]/PATH";
+    co_return out;
+  }
+  const std::string host = url->host_address();
+  const std::string port = url->has_port() ? std::string(url->port()) : "80";
+  std::string target(url->encoded_target());
+  if (target.empty()) target = "/";
+
+  tcp::resolver resolver(co_await net::this_coro::executor);
+  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, kTuple);
+  if (!resolve_ec && std::chrono::steady_clock::now() >= deadline) {
+    resolve_ec = beast::error::timeout;
+  }
+  if (resolve_ec) {
+    out.error = step_failed("resolve " + host, resolve_ec);
+    co_return out;
+  }
+
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  req.set(http::field::host, url->encoded_host_and_port());
+  req.set(http::field::user_agent, "upstream-stub");
+  req.set(http::field::content_type, "application/json");
+  const std::string timestamp = std::to_string(unix_seconds_now());
+  req.body() = webhook_body(opt.webhook_event, generation);
+  req.set("X-Foilcache-Timestamp", timestamp);
+  req.set("X-Foilcache-Signature", admin::sign_webhook(opt.webhook_secret, timestamp, req.body()));
+  req.keep_alive(false);
+  req.prepare_payload();
+
+  beast::tcp_stream stream(co_await net::this_coro::executor);
+  stream.expires_at(deadline);
+  auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
+  if (connect_ec) {
+    out.error = step_failed("connect", connect_ec);
+    co_return out;
+  }
+  auto [write_ec, written] = co_await http::async_write(stream, req, kTuple);
+  if (write_ec) {
+    out.error = step_failed("send", write_ec);
+    co_return out;
+  }
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, res, kTuple);
+  if (read_ec) {
+    out.error = step_failed("response", read_ec);
+    co_return out;
+  }
+  out.status = res.result_int();
+  if (out.status / 100 != 2) out.error = "receiver answered " + std::to_string(out.status);
+  co_return out;
 }
 
 }  // namespace
@@ -241,6 +314,18 @@ class StubServer::Impl {
     if (path.starts_with("/api/get_game/")) co_return co_await get_game(stream, request, path);
 
     Reply reply = handle_request(state_, request, path, query);
+    if (reply.scanned_generation && !opt().webhook_url.empty()) {
+      // Like the app's updater, tell the cache before answering: a caller that got the scan's
+      // answer knows the cache was invalidated, or reads in "webhook" why not.
+      const std::uint64_t generation = *reply.scanned_generation;
+      const WebhookOutcome outcome = co_await send_webhook(opt(), generation);
+      if (!outcome.error.empty()) {
+        std::cerr << "upstream-stub: webhook to " << opt().webhook_url
+                  << " failed: " << outcome.error << '\n';
+      }
+      reply.response.body() = scan_body(generation, &outcome);
+      reply.response.prepare_payload();
+    }
     const auto wait = reply.delay + state_.draw_latency(reply.latency);
     if (wait.count() > 0) co_await sleep_for(wait);
     co_return co_await write(stream, std::move(reply.response),

@@ -9,7 +9,9 @@
 //   GET  /api/system/info                 no auth
 //   GET  /, /index.json, /tinfoil.json    the Tinfoil shop index (tinfoil_access)
 //   GET|HEAD /api/get_game/{id}           a game_size-byte file (game_bytes.hpp), Range
-//   POST /api/library/scan                admin; bumps the library generation
+//   POST /api/library/scan                admin; bumps the library generation, then (with
+//                                         webhook_url) delivers the signed webhook before
+//                                         answering
 //   POST /api/upload                      no auth; streams the body, answers {"bytes","crc32"}
 //   /socket.io/                           Engine.IO polling open packet; WebSocket echo
 //   /__stub/counters, /__stub/reset, /__stub/respond, /__stub/mode   test control
