@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -9,7 +10,9 @@
 #include <chrono>
 #include <optional>
 
+#include "proxy/admin/webhook.hpp"
 #include "proxy/config/percent_decode.hpp"
+#include "proxy/metrics/metrics.hpp"
 
 namespace foilcache::admin {
 namespace {
@@ -82,18 +85,27 @@ net::awaitable<Response> info(app::Worker& worker, Stats& stats, const http::req
   } else {
     w.Null();  // the store could not be scanned (Redis unavailable)
   }
+  // Cluster-wide with a shared store: the flushed totals of every instance plus what this
+  // one has not flushed yet. Process-local in memory mode, or when Redis cannot be read.
+  std::optional<cache::Counters> shared;
+  if (worker.store->shares_counters()) shared = co_await worker.store->read_counters();
+  Stats::Values values = shared ? stats.unflushed() : stats.totals();
+  if (shared) {
+    for (auto& [name, value] : values) {
+      for (const auto& [shared_name, shared_value] : *shared) {
+        if (shared_name == name) value += shared_value;
+      }
+    }
+  }
   w.Key("stats");
   w.StartObject();
-  const std::pair<const char*, const std::atomic<std::uint64_t>*> counters[] = {
-      {"hits", &stats.hits}, {"misses", &stats.misses}, {"sets", &stats.sets},
-      {"deletes", &stats.deletes}, {"bypass", &stats.bypass}};
-  for (const auto& [name, counter] : counters) {
-    w.Key(name);
-    w.Uint64(counter->load(std::memory_order_relaxed));
+  for (const auto& [name, value] : values) {
+    w.Key(name.c_str());
+    w.Uint64(value);
   }
   w.EndObject();
   w.Key("scope");
-  w.String("process");  // TODO(#3): cluster-wide stats shared through Redis
+  w.String(shared ? "cluster" : "process");
   w.Key("redis_url");
   const std::string masked = config.redis.masked_url();
   if (masked.empty()) {
@@ -146,7 +158,7 @@ net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_h
 net::awaitable<Response> remove(app::Worker& worker, Stats& stats, const http::request_header<>& request,
                                 std::string glob, const char* field) {
   const auto removed = co_await worker.store->remove_matching(std::move(glob));
-  Stats::add(stats.deletes, removed.count);
+  stats.add(Stat::kDeletes, removed.count);
   if (removed.status != cache::StoreStatus::kOk) {
     co_return error(request, http::status::service_unavailable,
                     "store unavailable after removing " + std::to_string(removed.count) + " entries");
@@ -154,7 +166,69 @@ net::awaitable<Response> remove(app::Worker& worker, Stats& stats, const http::r
   co_return json_response(request, http::status::ok, count_json(field, removed.count));
 }
 
+// {"event":"...","invalidated_tags":[...]} (no "event" member when `event` is null).
+std::string tags_json(const std::string* event, const std::vector<std::string>& tags) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  if (event) {
+    w.Key("event");
+    w.String(event->data(), static_cast<rapidjson::SizeType>(event->size()));
+  }
+  w.Key("invalidated_tags");
+  w.StartArray();
+  for (const auto& tag : tags) w.String(tag.data(), static_cast<rapidjson::SizeType>(tag.size()));
+  w.EndArray();
+  w.EndObject();
+  return buffer.GetString();
+}
+
 }  // namespace
+
+net::awaitable<bool> invalidate_tags(app::Worker& worker, const std::vector<std::string>& tags) {
+  for (const auto& tag : tags) {
+    std::string name = tag;  // a named local: GCC 12 and by-value coroutine arguments
+    if (co_await worker.store->invalidate_tag(std::move(name)) != cache::StoreStatus::kOk) co_return false;
+    if (auto* m = worker.shared.metrics) m->count_invalidation(tag);
+  }
+  if (worker.shared.on_invalidated && !tags.empty()) worker.shared.on_invalidated(tags);
+  co_return true;
+}
+
+net::awaitable<Response> handle_webhook(app::Worker& worker, const http::request<http::string_body>& request) {
+  const auto config = worker.config;
+  if (config->webhooks.secret.empty()) {
+    co_return error(request, http::status::forbidden, "webhook disabled: no webhooks.secret configured");
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto check = verify_webhook(config->webhooks.secret, request["X-Foilcache-Timestamp"],
+                                    request["X-Foilcache-Signature"], request.body(), now);
+  if (check != WebhookCheck::kOk) {
+    if (auto* m = worker.shared.metrics) m->count_error(metrics::ErrorKind::kWebhookRejected);
+    co_return error(request, http::status::unauthorized, std::string("webhook rejected: ") + to_string(check));
+  }
+  rapidjson::Document document;
+  document.Parse(request.body().data(), request.body().size());
+  if (document.HasParseError() || !document.IsObject()) {
+    co_return error(request, http::status::bad_request, "body is not a JSON object");
+  }
+  const auto event_member = document.FindMember("event");
+  if (event_member == document.MemberEnd() || !event_member->value.IsString() ||
+      event_member->value.GetStringLength() == 0) {
+    co_return error(request, http::status::bad_request, "body has no \"event\" string");
+  }
+  const std::string event(event_member->value.GetString(), event_member->value.GetStringLength());
+  const auto mapped = config->webhooks.events.find(event);
+  const std::vector<std::string> tags = mapped == config->webhooks.events.end() ? std::vector<std::string>{}
+                                                                                : mapped->second;
+  if (!co_await invalidate_tags(worker, tags)) {
+    // The updater retries: a 200 would promise an invalidation that did not happen.
+    co_return error(request, http::status::service_unavailable, "store unavailable: nothing invalidated");
+  }
+  co_return json_response(request, http::status::ok, tags_json(&event, tags));
+}
 
 bool token_matches(std::string_view authorization, std::string_view expected) {
   constexpr std::string_view kBearer = "Bearer ";
@@ -189,6 +263,10 @@ net::awaitable<Response> handle_admin(app::Worker& worker, Stats& stats, const h
   if (path == "/api/cache/clear" && post) co_return co_await remove(worker, stats, request, "*", "deleted");
   if (path == "/api/cache/reset-stats" && post) {
     stats.reset();
+    if (worker.store->shares_counters() &&
+        co_await worker.store->reset_counters() != cache::StoreStatus::kOk) {
+      co_return error(request, http::status::service_unavailable, "store unavailable: shared stats not reset");
+    }
     co_return json_response(request, http::status::ok, "{\"reset\":true}");
   }
   if (path == "/api/cache/invalidate" && post) {
@@ -197,7 +275,16 @@ net::awaitable<Response> handle_admin(app::Worker& worker, Stats& stats, const h
     co_return co_await remove(worker, stats, request, std::move(*pattern), "invalidated");
   }
   if (path.starts_with("/api/cache/invalidate/") && post) {
-    co_return error(request, http::status::not_implemented, "tag invalidation is not implemented yet");
+    const std::string tag = config::decoded(path.substr(std::string_view("/api/cache/invalidate/").size()), false);
+    const bool known = std::any_of(config->routes.begin(), config->routes.end(), [&](const config::Route& route) {
+      return std::find(route.tags.begin(), route.tags.end(), tag) != route.tags.end();
+    });
+    if (!known) co_return error(request, http::status::not_found, "no route has this tag");
+    const std::vector<std::string> tags{tag};
+    if (!co_await invalidate_tags(worker, tags)) {
+      co_return error(request, http::status::service_unavailable, "store unavailable: nothing invalidated");
+    }
+    co_return json_response(request, http::status::ok, tags_json(nullptr, tags));
   }
   if (path.starts_with("/api/cache/keys/") && path.size() > std::string_view("/api/cache/keys/").size()) {
     const std::string key = config::decoded(path.substr(std::string_view("/api/cache/keys/").size()), false);
@@ -208,7 +295,7 @@ net::awaitable<Response> handle_admin(app::Worker& worker, Stats& stats, const h
         co_return error(request, http::status::service_unavailable, "store unavailable");
       }
       if (status == cache::StoreStatus::kNotFound) co_return error(request, http::status::not_found, "no such entry");
-      Stats::add(stats.deletes);
+      stats.add(Stat::kDeletes);
       co_return json_response(request, http::status::ok, count_json("deleted", 1));
     }
   }

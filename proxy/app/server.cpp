@@ -19,6 +19,27 @@ namespace {
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);  // after EMFILE and the like
 constexpr auto kDrainPoll = std::chrono::milliseconds(10);
+// How often this process adds its stats to the shared counters (INTERFACE: at least 1/s).
+constexpr auto kStatsFlushInterval = std::chrono::milliseconds(500);
+
+// Adds what this process counted to the store's shared counters, every
+// kStatsFlushInterval, until the server drains (then once more). A failed flush keeps the
+// counts for the next one.
+net::awaitable<void> flush_stats(Worker& worker) {
+  net::steady_timer timer(worker.ioc);
+  for (bool last = false; !last;) {
+    timer.expires_after(kStatsFlushInterval);
+    co_await timer.async_wait(kNoThrow);
+    last = worker.shared.draining.load();
+    auto values = worker.shared.stats.take_unflushed();
+    const bool any = std::any_of(values.begin(), values.end(), [](const auto& v) { return v.second != 0; });
+    if (!any) continue;
+    auto copy = values;  // a named local: GCC 12 and by-value coroutine arguments
+    if (co_await worker.store->add_counters(std::move(copy)) != cache::StoreStatus::kOk) {
+      worker.shared.stats.restore_unflushed(values);
+    }
+  }
+}
 
 net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Worker& worker) {
   for (;;) {
@@ -106,6 +127,11 @@ void Server::start() {
     workers_.push_back(std::move(worker));
   }
   port_ = endpoint.port();
+  Worker& first = *workers_.front();
+  if (first.store->shares_counters()) net::co_spawn(first.ioc, flush_stats(first), net::detached);
+  warmer_ = std::make_unique<Warmer>(first, loopback_for(config_->listen_host, port_));
+  shared_.on_invalidated = [warmer = warmer_.get()](const std::vector<std::string>& tags) { warmer->warm_tags(tags); };
+  warmer_->start();
   metrics_->add_scrape_hook([stores = shared_.stores](metrics::Metrics& m) {
     m.set_store_up(std::all_of(stores.begin(), stores.end(), [](const cache::Store* s) { return s->available(); }));
   });

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/app/warmer.hpp"
 #include "proxy/app/worker.hpp"
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
@@ -53,6 +54,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::vector<std::thread> threads_;
+  std::unique_ptr<Warmer> warmer_;  // on the first worker; destroyed before it
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

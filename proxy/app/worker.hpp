@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -31,8 +33,11 @@ struct SharedState {
   std::vector<const cache::Store*> stores;
   // The process's metrics (owned by the Server; outlives the workers). May be null in tests.
   metrics::Metrics* metrics = nullptr;
-  // The admin API's hit/miss/set/delete/bypass counters of this process.
+  // The admin API's hit/miss/set/delete/stale/bypass counters of this process.
   admin::Stats stats;
+  // Called (on the invalidating io thread) after tags were invalidated: warming refetches
+  // their entries. Set before the io threads start; may be empty.
+  std::function<void(const std::vector<std::string>& tags)> on_invalidated;
 };
 
 // Member order matters: the io_context is destroyed after the store and pool (which own

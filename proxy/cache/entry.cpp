@@ -1,7 +1,8 @@
 // Entry codec. Layout (all integers little-endian):
-//   "FCE" magic, u8 version (1)
+//   "FCE" magic, u8 version (2)
 //   u16 status, i64 stored_at_ms, u32 ttl_s
 //   u32 route length, route bytes
+//   u32 tag count, then per tag: u32 name length, name, u64 generation
 //   u32 header count, then per header: u32 name length, name, u32 value length, value
 //   u64 body length, body bytes
 // and nothing after: trailing bytes make the value invalid.
@@ -14,13 +15,14 @@ namespace foilcache::cache {
 namespace {
 
 constexpr char kMagic[3] = {'F', 'C', 'E'};
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;  // 1 had no tags: such values are misses
 // Rough per-object bookkeeping (allocations, vector/pair slots) for the byte bound.
 constexpr std::size_t kEntryOverhead = sizeof(Entry) + 64;
 constexpr std::size_t kHeaderOverhead = sizeof(std::pair<std::string, std::string>) + 16;
 // Smallest possible encoded header (two empty length prefixes): bounds the header count
 // a buffer can claim, so a forged count cannot make us reserve gigabytes.
 constexpr std::size_t kMinHeaderBytes = 8;
+constexpr std::size_t kMinTagBytes = 12;  // the same bound for the tag count
 
 template <typename T>
 void put_uint(std::string& out, T value) {
@@ -80,12 +82,14 @@ class Reader {
 
 std::size_t Entry::approx_bytes() const {
   std::size_t total = kEntryOverhead + body.size() + route.size();
+  for (const auto& [tag, generation] : tags) total += kHeaderOverhead + tag.size();
   for (const auto& [name, value] : headers) total += kHeaderOverhead + name.size() + value.size();
   return total;
 }
 
 std::string encode_entry(const Entry& entry) {
-  std::size_t size = sizeof(kMagic) + 1 + 2 + 8 + 4 + 4 + entry.route.size() + 4 + 8 + entry.body.size();
+  std::size_t size = sizeof(kMagic) + 1 + 2 + 8 + 4 + 4 + entry.route.size() + 4 + 4 + 8 + entry.body.size();
+  for (const auto& [tag, generation] : entry.tags) size += kMinTagBytes + tag.size();
   for (const auto& [name, value] : entry.headers) size += 8 + name.size() + value.size();
 
   std::string out;
@@ -96,6 +100,11 @@ std::string encode_entry(const Entry& entry) {
   put_uint(out, entry.stored_at_ms);
   put_uint(out, entry.ttl_s);
   put_bytes(out, entry.route);
+  put_uint(out, static_cast<std::uint32_t>(entry.tags.size()));
+  for (const auto& [tag, generation] : entry.tags) {
+    put_bytes(out, tag);
+    put_uint(out, generation);
+  }
   put_uint(out, static_cast<std::uint32_t>(entry.headers.size()));
   for (const auto& [name, value] : entry.headers) {
     put_bytes(out, name);
@@ -122,6 +131,13 @@ EntryPtr decode_entry(std::string_view bytes) {
     return nullptr;
   }
   entry->status = status;
+
+  std::uint32_t tag_count = 0;
+  if (!in.read_uint(tag_count) || tag_count > in.remaining() / kMinTagBytes) return nullptr;
+  entry->tags.resize(tag_count);
+  for (auto& [tag, generation] : entry->tags) {
+    if (!in.read_string(tag) || !in.read_uint(generation)) return nullptr;
+  }
 
   std::uint32_t header_count = 0;
   if (!in.read_uint(header_count) || header_count > in.remaining() / kMinHeaderBytes) return nullptr;

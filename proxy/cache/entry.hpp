@@ -20,6 +20,9 @@ struct Entry {
   std::int64_t stored_at_ms = 0;  // unix epoch milliseconds
   std::uint32_t ttl_s = 0;        // freshness lifetime
   std::string route;              // the route that stored it (for admin metadata)
+  // The route's tags, each with the generation it had when the response was fetched: the
+  // entry is valid only while every tag still has that generation (see Store::get).
+  std::vector<std::pair<std::string, std::uint64_t>> tags;
 
   std::size_t approx_bytes() const;  // body + headers + fixed overhead, for byte bounds
 };

@@ -170,13 +170,48 @@ std::size_t MemoryCache::evictions() const {
   return total;
 }
 
+std::uint64_t MemoryCache::generation(std::string_view tag) const {
+  std::lock_guard lock(generations_mutex_);
+  const auto it = generations_.find(tag);
+  return it == generations_.end() ? 0 : it->second;
+}
+
+void MemoryCache::bump_generation(std::string_view tag) {
+  std::lock_guard lock(generations_mutex_);
+  const auto it = generations_.find(tag);
+  if (it == generations_.end()) {
+    generations_.emplace(std::string(tag), 1);
+  } else {
+    ++it->second;
+  }
+}
+
 MemoryStore::MemoryStore(std::shared_ptr<MemoryCache> cache) : cache_(std::move(cache)) {}
 
-net::awaitable<GetResult> MemoryStore::get(std::string key) {
+net::awaitable<GetResult> MemoryStore::get(std::string key, std::span<const std::string> tags) {
   GetResult result;
-  result.entry = cache_->get(key);
+  for (const auto& tag : tags) result.generations.push_back(cache_->generation(tag));
+  EntryPtr entry = cache_->get(key);
+  if (entry && tags.empty() && !entry->tags.empty()) {
+    // An admin lookup: check the entry against its own tags.
+    std::vector<std::string> own;
+    std::vector<std::uint64_t> current;
+    for (const auto& [tag, generation] : entry->tags) {
+      own.push_back(tag);
+      current.push_back(cache_->generation(tag));
+    }
+    if (!tags_current(*entry, own, current)) entry.reset();
+  } else if (entry && !tags_current(*entry, tags, result.generations)) {
+    entry.reset();
+  }
+  result.entry = std::move(entry);
   result.status = result.entry ? StoreStatus::kOk : StoreStatus::kNotFound;
   co_return result;
+}
+
+net::awaitable<StoreStatus> MemoryStore::invalidate_tag(std::string tag) {
+  cache_->bump_generation(tag);
+  co_return StoreStatus::kOk;
 }
 
 net::awaitable<StoreStatus> MemoryStore::put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) {

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,6 +58,10 @@ class MemoryCache {
   std::size_t shard_count() const { return shards_.size(); }
   std::size_t evictions() const;  // entries evicted for space since construction
 
+  // Tag generations (Store::invalidate_tag): 0 until a tag is first invalidated.
+  std::uint64_t generation(std::string_view tag) const;
+  void bump_generation(std::string_view tag);
+
   static constexpr std::size_t kMinShardBytes = 4u << 20;
 
  private:
@@ -65,6 +71,8 @@ class MemoryCache {
   std::size_t max_bytes_;
   Clock clock_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  mutable std::mutex generations_mutex_;
+  std::map<std::string, std::uint64_t, std::less<>> generations_;
 };
 
 // Per-thread view of a shared MemoryCache implementing Store. Every operation completes
@@ -73,12 +81,14 @@ class MemoryStore final : public Store {
  public:
   explicit MemoryStore(std::shared_ptr<MemoryCache> cache);
 
-  net::awaitable<GetResult> get(std::string key) override;
+  using Store::get;
+  net::awaitable<GetResult> get(std::string key, std::span<const std::string> tags) override;
   // kUnavailable when the entry is larger than the cache can hold.
   net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
   net::awaitable<StoreStatus> del(std::string key) override;
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
+  net::awaitable<StoreStatus> invalidate_tag(std::string tag) override;
   bool available() const override { return true; }
   const char* mode() const override { return "memory"; }
 

@@ -79,6 +79,7 @@ struct ForwardPlan {
   const char* x_cache = "";             // "" for unrouted requests
   bool store = false;                   // try to store the response under `key`
   std::string key;
+  std::vector<std::uint64_t> generations;  // of ctx.route->tags at lookup: recorded in the entry
 };
 
 void count_error(const Context& ctx, metrics::ErrorKind kind) {
@@ -95,7 +96,7 @@ net::awaitable<void> store_entry(app::Worker& worker, std::string key, EntryPtr 
   const auto started = SteadyClock::now();
   const auto bytes = entry->approx_bytes();
   const auto status = co_await worker.store->put(std::move(key), std::move(entry), keep);
-  if (status == StoreStatus::kOk) admin::Stats::add(worker.shared.stats.sets);
+  if (status == StoreStatus::kOk) worker.shared.stats.add(admin::Stat::kSets);
   if (auto* m = worker.shared.metrics) {
     m->observe_store(metrics::StoreOp::kPut, SteadyClock::now() - started);
     if (status == StoreStatus::kOk) m->add_written_bytes(bytes);
@@ -165,7 +166,8 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
 }
 
 // The entry for a storable upstream response (header already rewritten for the client).
-EntryPtr make_entry(const Context& ctx, const http::response_header<>& response, std::string body) {
+EntryPtr make_entry(const Context& ctx, const ForwardPlan& plan, const http::response_header<>& response,
+                    std::string body) {
   auto entry = std::make_shared<Entry>();
   entry->status = response.result_int();
   entry->body = std::move(body);
@@ -173,6 +175,10 @@ EntryPtr make_entry(const Context& ctx, const http::response_header<>& response,
   entry->ttl_s =
       static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(ctx.route->ttl).count());
   entry->route = ctx.route->name;
+  // The generations seen before the fetch: an invalidation during it leaves this entry stale.
+  for (std::size_t i = 0; i < ctx.route->tags.size() && i < plan.generations.size(); ++i) {
+    entry->tags.emplace_back(ctx.route->tags[i], plan.generations[i]);
+  }
   for (const auto& field : response) {
     if (is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
   }
@@ -281,7 +287,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
                                                   ctx.config.timeouts.upstream_response);
     if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
     if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
-    auto entry = make_entry(ctx, response, std::move(body));
+    auto entry = make_entry(ctx, plan, response, std::move(body));
     co_await store_entry(ctx.worker, std::move(plan.key), entry, ctx.route->ttl);
     co_return co_await serve_entry(ctx, entry, plan.x_cache);
   }
@@ -333,7 +339,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   if (store && !options.capture_overflowed) {
     // The client already has its answer; storing must not delay the next request.
     net::co_spawn(ctx.worker.ioc,
-                  store_entry(ctx.worker, std::move(plan.key), make_entry(ctx, response, std::move(captured)),
+                  store_entry(ctx.worker, std::move(plan.key), make_entry(ctx, plan, response, std::move(captured)),
                               ctx.route->ttl),
                   net::detached);
   }
@@ -431,7 +437,7 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   std::string key = ctx.route->key.render(input);
 
   const auto lookup_started = SteadyClock::now();
-  auto lookup = co_await worker.store->get(key);
+  auto lookup = co_await worker.store->get(key, ctx.route->tags);
   observe_store(ctx, metrics::StoreOp::kGet, lookup_started);
   if (lookup.status == StoreStatus::kOk && lookup.entry &&
       now_ms() - lookup.entry->stored_at_ms < static_cast<std::int64_t>(lookup.entry->ttl_s) * 1000) {
@@ -443,7 +449,7 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
     co_return co_await forward(ctx, plan);
   }
   // Cache hits come from GET entries; a HEAD miss is forwarded as HEAD and not stored.
-  plan = {"MISS", !ctx.head, std::move(key)};
+  plan = {"MISS", !ctx.head, std::move(key), std::move(lookup.generations)};
   // The key does not name Accept-Encoding, so the stored body must be the identity
   // encoding every client can read (policy relies on this for Vary: Accept-Encoding).
   request.erase(http::field::accept_encoding);
@@ -460,9 +466,11 @@ net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
   // A routed request always has an X-Cache result, even when it ended early.
   if (ctx.route && *outcome.cache == '\0') outcome.cache = "BYPASS";
   if (ctx.route) {
-    auto& stats = worker.shared.stats;
     const std::string_view result = outcome.cache;
-    admin::Stats::add(result == "HIT" ? stats.hits : result == "MISS" ? stats.misses : stats.bypass);
+    worker.shared.stats.add(result == "HIT"     ? admin::Stat::kHits
+                            : result == "MISS"  ? admin::Stat::kMisses
+                            : result == "STALE" ? admin::Stat::kStale
+                                                : admin::Stat::kBypass);
   }
   if (ctx.series) {
     metrics::Metrics::count_request(*ctx.series, ctx.route ? metrics::result_from_x_cache(outcome.cache)

@@ -2,12 +2,19 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace foilcache::cache {
+namespace {
+constexpr std::string_view kGenerationInfix = "@gen:";
+constexpr std::string_view kStatsSuffix = "@stats";
+constexpr char kInternalMark = '@';  // first byte after the prefix of foilcache's own keys
+}  // namespace
 
 RedisStore::RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix)
-    : client_(std::move(client)), prefix_(std::move(prefix)) {}
+    : client_(std::move(client)), prefix_(std::move(prefix)), stats_key_(prefix_ + std::string(kStatsSuffix)) {}
 
 std::string RedisStore::full_key(std::string_view key) const {
   std::string full;
@@ -16,22 +23,98 @@ std::string RedisStore::full_key(std::string_view key) const {
   return full;
 }
 
-net::awaitable<GetResult> RedisStore::get(std::string key) {
+namespace {
+
+// A generation as GET answers it: nil (never invalidated) is 0.
+std::optional<std::uint64_t> parse_generation(const redis::Result& result) {
+  if (result.ec || result.reply.is_error()) return std::nullopt;
+  if (result.reply.is_nil()) return 0;
+  if (result.reply.type != redis::ReplyType::kString) return std::nullopt;
+  const auto text = result.reply.str();
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::string RedisStore::generation_key(std::string_view tag) const {
+  std::string key;
+  key.reserve(prefix_.size() + kGenerationInfix.size() + tag.size());
+  key.append(prefix_).append(kGenerationInfix).append(tag);
+  return key;
+}
+
+net::awaitable<std::optional<std::vector<std::uint64_t>>> RedisStore::generations(std::span<const std::string> tags) {
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::string_view>> commands;
+  keys.reserve(tags.size());
+  for (const auto& tag : tags) keys.push_back(generation_key(tag));
+  for (const auto& key : keys) commands.push_back({"GET", key});
+  auto results = co_await client_->pipeline(std::move(commands));
+  std::vector<std::uint64_t> out;
+  for (const auto& result : results) {
+    const auto generation = parse_generation(result);
+    if (!generation) co_return std::nullopt;
+    out.push_back(*generation);
+  }
+  co_return out;
+}
+
+net::awaitable<GetResult> RedisStore::get(std::string key, std::span<const std::string> tags) {
   const std::string full = full_key(key);
-  const std::array<std::string_view, 2> argv{"GET", full};
-  redis::Result result = co_await client_->command(argv);
+  // The entry and its route's tag generations in one round trip: GET key, GET gen...
+  std::vector<std::string> generation_keys;
+  generation_keys.reserve(tags.size());
+  for (const auto& tag : tags) generation_keys.push_back(generation_key(tag));
+  std::vector<std::vector<std::string_view>> commands;
+  commands.reserve(tags.size() + 1);
+  commands.push_back({"GET", full});
+  for (const auto& generation_key : generation_keys) commands.push_back({"GET", generation_key});
+  auto results = co_await client_->pipeline(std::move(commands));
+
   GetResult out;
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    const auto generation = parse_generation(results[i]);
+    if (!generation) {
+      out.status = StoreStatus::kUnavailable;
+      co_return out;
+    }
+    out.generations.push_back(*generation);
+  }
+  const redis::Result& result = results.front();
   if (result.ec || result.reply.is_error()) {
     out.status = StoreStatus::kUnavailable;
-  } else if (result.reply.type == redis::ReplyType::kString) {
-    out.entry = decode_entry(result.reply.str());
-    if (out.entry) {
-      out.status = StoreStatus::kOk;
-    } else {
-      corrupt_entries_.fetch_add(1, std::memory_order_relaxed);
-    }
-  } else if (!result.reply.is_nil()) {
+    co_return out;
+  }
+  if (result.reply.is_nil()) co_return out;
+  if (result.reply.type != redis::ReplyType::kString) {
     out.status = StoreStatus::kUnavailable;  // not what GET answers: something is off
+    co_return out;
+  }
+  EntryPtr entry = decode_entry(result.reply.str());
+  if (!entry) {
+    corrupt_entries_.fetch_add(1, std::memory_order_relaxed);
+    co_return out;
+  }
+  bool current = false;
+  if (tags.empty() && !entry->tags.empty()) {
+    // An admin lookup: check the entry against its own tags (a second round trip).
+    std::vector<std::string> own;
+    for (const auto& [tag, generation] : entry->tags) own.push_back(tag);
+    const auto own_generations = co_await generations(own);
+    if (!own_generations) {
+      out.status = StoreStatus::kUnavailable;
+      co_return out;
+    }
+    current = tags_current(*entry, own, *own_generations);
+  } else {
+    current = tags_current(*entry, tags, out.generations);
+  }
+  if (current) {
+    out.entry = std::move(entry);
+    out.status = StoreStatus::kOk;
   }
   co_return out;
 }
@@ -81,14 +164,16 @@ net::awaitable<CountResult> RedisStore::scan(const std::string& glob, bool remov
       co_return out;
     }
     cursor = std::string(step.reply.elements[0].str());
-    const auto& keys = step.reply.elements[1].elements;
-    if (!remove || keys.empty()) {
-      out.count += keys.size();
+    std::vector<std::string> unlink_argv{"UNLINK"};
+    for (const auto& key : step.reply.elements[1].elements) {
+      const auto name = key.str();
+      if (name.size() > prefix_.size() && name[prefix_.size()] == kInternalMark) continue;  // generations, stats
+      unlink_argv.emplace_back(name);
+    }
+    if (!remove || unlink_argv.size() == 1) {
+      out.count += unlink_argv.size() - 1;
       continue;
     }
-    std::vector<std::string> unlink_argv{"UNLINK"};
-    unlink_argv.reserve(keys.size() + 1);
-    for (const auto& key : keys) unlink_argv.emplace_back(key.str());
     redis::Result removed = co_await client_->command(std::move(unlink_argv));
     if (removed.ec || removed.reply.type != redis::ReplyType::kInteger) {
       out.status = StoreStatus::kUnavailable;
@@ -102,6 +187,52 @@ net::awaitable<CountResult> RedisStore::scan(const std::string& glob, bool remov
 net::awaitable<CountResult> RedisStore::remove_matching(std::string glob) { co_return co_await scan(glob, true); }
 
 net::awaitable<CountResult> RedisStore::count() { co_return co_await scan("*", false); }
+
+net::awaitable<StoreStatus> RedisStore::invalidate_tag(std::string tag) {
+  const std::string key = generation_key(tag);
+  const std::array<std::string_view, 2> argv{"INCR", key};
+  redis::Result result = co_await client_->command(argv);
+  co_return result.ec || result.reply.type != redis::ReplyType::kInteger ? StoreStatus::kUnavailable
+                                                                          : StoreStatus::kOk;
+}
+
+net::awaitable<StoreStatus> RedisStore::add_counters(Counters deltas) {
+  std::vector<std::string> values;
+  values.reserve(deltas.size());
+  for (const auto& [name, delta] : deltas) values.push_back(std::to_string(delta));
+  std::vector<std::vector<std::string_view>> commands;
+  for (std::size_t i = 0; i < deltas.size(); ++i) {
+    if (deltas[i].second != 0) commands.push_back({"HINCRBY", stats_key_, deltas[i].first, values[i]});
+  }
+  if (commands.empty()) co_return StoreStatus::kOk;
+  const auto results = co_await client_->pipeline(std::move(commands));
+  for (const auto& result : results) {
+    if (result.ec || result.reply.type != redis::ReplyType::kInteger) co_return StoreStatus::kUnavailable;
+  }
+  co_return StoreStatus::kOk;
+}
+
+net::awaitable<std::optional<Counters>> RedisStore::read_counters() {
+  const std::array<std::string_view, 2> argv{"HGETALL", stats_key_};
+  redis::Result result = co_await client_->command(argv);
+  if (result.ec || result.reply.type != redis::ReplyType::kArray) co_return std::nullopt;
+  Counters out;
+  const auto& items = result.reply.elements;
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+    const auto text = items[i + 1].str();
+    std::int64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    out.emplace_back(std::string(items[i].str()), value > 0 ? static_cast<std::uint64_t>(value) : 0);
+  }
+  co_return out;
+}
+
+net::awaitable<StoreStatus> RedisStore::reset_counters() {
+  const std::array<std::string_view, 2> argv{"UNLINK", stats_key_};
+  redis::Result result = co_await client_->command(argv);
+  co_return result.ec || result.reply.type != redis::ReplyType::kInteger ? StoreStatus::kUnavailable
+                                                                          : StoreStatus::kOk;
+}
 
 StoreFactory make_redis_store_factory(config::RedisConfig config, redis::LogFn log) {
   return [config = std::move(config), log = std::move(log)](net::io_context& ioc) -> std::unique_ptr<Store> {

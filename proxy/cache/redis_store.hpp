@@ -12,10 +12,18 @@
 
 namespace foilcache::cache {
 
-// Every key is `prefix + key`; values are encode_entry() bytes.
-// - get: GET + decode_entry. A value that does not decode (another writer, an older
-//   format) is reported as kNotFound, not kUnavailable: the caller refetches and the next
-//   put overwrites it; corrupt_entries() counts them.
+// Every entry is `prefix + key`; values are encode_entry() bytes. foilcache's own
+// bookkeeping lives beside them under `prefix + "@"`, which no rendered key can start with
+// (the loader rejects '@' in key templates; substituted values escape it):
+//   <prefix>@gen:<tag>  a tag's generation (INCR; no TTL: never evicted under volatile-*)
+//   <prefix>@stats      the shared counters (a hash; HINCRBY)
+// Admin scans (clear, pattern, count) skip them. Every command names one key, so the
+// layout works unchanged on a Redis Cluster.
+// - get: GET key pipelined with GET of each tag's generation (one round trip), then
+//   decode_entry and the validity check of Store::get. A value that does not decode
+//   (another writer, an older format) is reported as kNotFound, not kUnavailable: the
+//   caller refetches and the next put overwrites it; corrupt_entries() counts them.
+// - invalidate_tag: INCR <prefix>@gen:<tag>.
 // - put: SET key value PX keep (keep <= 0: nothing stored, kOk).
 // - del: UNLINK (kOk if a key was removed, kNotFound otherwise).
 // - any client error (not connected, timeout, lost connection) or error reply: kUnavailable.
@@ -26,12 +34,18 @@ class RedisStore final : public Store {
   // Precondition: `client` runs on the io_context of the callers. Does not start it.
   RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix);
 
-  net::awaitable<GetResult> get(std::string key) override;
+  using Store::get;
+  net::awaitable<GetResult> get(std::string key, std::span<const std::string> tags) override;
   net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
   net::awaitable<StoreStatus> del(std::string key) override;
   // SCAN MATCH <prefix><glob> in batches of kScanBatch; remove_matching UNLINKs each batch.
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
+  net::awaitable<StoreStatus> invalidate_tag(std::string tag) override;
+  bool shares_counters() const override { return true; }
+  net::awaitable<StoreStatus> add_counters(Counters deltas) override;
+  net::awaitable<std::optional<Counters>> read_counters() override;
+  net::awaitable<StoreStatus> reset_counters() override;
   bool available() const override { return client_->connected(); }
   const char* mode() const override { return available() ? "enabled" : "degraded"; }
 
@@ -44,10 +58,14 @@ class RedisStore final : public Store {
  private:
   static constexpr const char* kScanBatch = "1000";  // keys per SCAN step: each stays short
   std::string full_key(std::string_view key) const;
+  std::string generation_key(std::string_view tag) const;
+  // Current generations of `tags` (one pipelined round trip); nullopt when unavailable.
+  net::awaitable<std::optional<std::vector<std::uint64_t>>> generations(std::span<const std::string> tags);
   net::awaitable<CountResult> scan(const std::string& glob, bool remove);
 
   std::shared_ptr<redis::RedisClient> client_;
   std::string prefix_;
+  std::string stats_key_;
   std::atomic<std::uint64_t> corrupt_entries_{0};
 };
 

@@ -11,7 +11,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "proxy/cache/entry.hpp"
 #include "proxy/net.hpp"
@@ -27,7 +31,14 @@ enum class StoreStatus {
 struct GetResult {
   StoreStatus status = StoreStatus::kNotFound;
   EntryPtr entry;  // set when status == kOk
+  // The current generation of each tag passed to get(), in the same order (unset entries
+  // count as generation 0); filled unless status == kUnavailable. A response fetched after
+  // this lookup is stored with these generations (Entry::tags).
+  std::vector<std::uint64_t> generations;
 };
+
+// Named counters (the admin API's stats), shared by every instance on one backend.
+using Counters = std::vector<std::pair<std::string, std::uint64_t>>;
 
 // The answer of an admin operation over many keys.
 struct CountResult {
@@ -38,8 +49,14 @@ struct CountResult {
 class Store {
  public:
   virtual ~Store() = default;
-  // Looks up `key`. Never waits longer than the store's command timeout.
-  virtual net::awaitable<GetResult> get(std::string key) = 0;
+  // Looks up `key` and the current generations of `tags` together (Redis: one pipelined
+  // round trip of single-key commands). Never waits longer than the store's command timeout.
+  // An entry is found (kOk) only while it is valid: its Entry::tags name exactly `tags`,
+  // in order, each still at the generation recorded in the entry. An entry stored before
+  // one of its tags was invalidated, or under other tags (a reloaded config), is kNotFound.
+  // With `tags` empty (admin lookups) the entry is checked against its own recorded tags.
+  virtual net::awaitable<GetResult> get(std::string key, std::span<const std::string> tags) = 0;
+  net::awaitable<GetResult> get(std::string key) { return get(std::move(key), {}); }
   // Stores `entry` under `key`, kept for `keep` (>= entry->ttl_s; later: plus stale windows).
   virtual net::awaitable<StoreStatus> put(std::string key, EntryPtr entry,
                                           std::chrono::milliseconds keep) = 0;
@@ -53,12 +70,31 @@ class Store {
   virtual net::awaitable<CountResult> remove_matching(std::string glob) = 0;
   // Counts the live entries.
   virtual net::awaitable<CountResult> count() = 0;
+  // Invalidates every entry stored under `tag` in O(1): bumps the tag's generation, so
+  // every entry that recorded an older one stops being found (its memory is reclaimed by
+  // TTL). Effective for every instance sharing the backend once this returns kOk.
+  virtual net::awaitable<StoreStatus> invalidate_tag(std::string tag) = 0;
+
+  // Shared counters. shares_counters() is false when the backend serves this process
+  // alone (memory store): its stats are then the process's own, and the calls below
+  // answer kUnavailable / nullopt.
+  virtual bool shares_counters() const { return false; }
+  // Adds `deltas` to the shared counters.
+  virtual net::awaitable<StoreStatus> add_counters(Counters deltas);
+  // The shared counters' totals (absent ones omitted), or nullopt when unavailable.
+  virtual net::awaitable<std::optional<Counters>> read_counters();
+  // Zeroes the shared counters.
+  virtual net::awaitable<StoreStatus> reset_counters();
 
   // True when the backend is believed reachable (cheap; no I/O).
   virtual bool available() const = 0;
   // "enabled" (Redis), "memory" (embedded) or "degraded" (Redis unreachable).
   virtual const char* mode() const = 0;
 };
+
+// True when `entry` recorded exactly `tags`, in order, each at the generation of the same
+// index in `generations` (the validity rule of Store::get).
+bool tags_current(const Entry& entry, std::span<const std::string> tags, std::span<const std::uint64_t> generations);
 
 // Makes the per-thread Store of one io_context. Called once per io thread at start-up.
 using StoreFactory = std::function<std::unique_ptr<Store>(net::io_context&)>;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proxy/config/key_template.hpp"
@@ -79,6 +80,7 @@ struct LimitsConfig {
   std::size_t max_body_bytes = 64u << 20;            // request body; over: 413
   std::size_t max_entry_bytes = 8u << 20;            // default per-route size limit of a stored body
   std::size_t upstream_pool_size = 64;               // idle upstream connections kept per io thread
+  std::size_t warm_concurrency = 4;                  // warming requests in flight at once
 };
 
 struct LogConfig {
@@ -97,6 +99,15 @@ struct Route {
   bool shared = false;                   // response does not depend on the caller
   std::vector<unsigned> statuses{200};   // upstream statuses that may be stored
   std::size_t max_entry_bytes = 0;       // 0: limits.max_entry_bytes
+};
+
+// One `warm:` entry: a GET foilcache sends itself at start-up and after each invalidation
+// of its route's tags, so the first real reader gets a HIT.
+struct WarmRequest {
+  std::string target;  // origin-form path and query ("/api/library/paged?page=1"); matches a route
+  // Sent as given: the credentials a {user} route needs (Authorization, Cookie), or a
+  // User-Agent. Never logged.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct Config {
@@ -118,6 +129,7 @@ struct Config {
   LimitsConfig limits;
   LogConfig log;
   std::vector<Route> routes;
+  std::vector<WarmRequest> warm;
 };
 
 }  // namespace foilcache::config

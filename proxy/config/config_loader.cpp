@@ -18,6 +18,8 @@
 #include <tuple>
 #include <utility>
 
+#include "proxy/config/route_table.hpp"
+
 namespace foilcache::config {
 namespace {
 
@@ -314,7 +316,7 @@ class Loader {
     }
     const Fields f = fields(top, "the top level",
                             {"listen", "upstream", "threads", "trust_forwarded_headers", "redis", "memory",
-                             "admin", "webhooks", "identity", "timeouts", "limits", "log", "routes"});
+                             "admin", "webhooks", "identity", "timeouts", "limits", "log", "routes", "warm"});
     if (const Value* v = f.get("listen")) load_listen(*v, config);
     if (const Value* v = f.get("upstream")) load_upstream(*v, config);
     set(f, "threads", config.threads, [&](const Value& v) { return integer(v, 0, 1024); });
@@ -334,7 +336,64 @@ class Loader {
     if (const Value* v = f.get("timeouts")) load_timeouts(*v, config.timeouts);
     if (const Value* v = f.get("limits")) load_limits(*v, config.limits);
     if (const Value* v = f.get("log")) load_log(*v, config.log);
+    const std::size_t errors_before_routes = errors_.size();
     if (const Value* v = f.get("routes")) load_routes(*v, config);
+    // After the routes, as each warm url must match one (unless a route failed to load:
+    // then "matches no route" would only echo that error).
+    if (const Value* v = f.get("warm")) load_warm(*v, config, errors_.size() == errors_before_routes);
+  }
+
+  void load_warm(const Value& value, Config& config, bool check_routes) {
+    for (const auto& item : list(value)) {
+      if (!item.node.IsMap()) {
+        error(item, "each warm entry must be a mapping (url, headers)");
+        continue;
+      }
+      const Fields f = fields(item, "warm entry", {"url", "headers"});
+      WarmRequest request;
+      if (const Value* v = f.get("url")) {
+        if (auto text = typed_text(*v)) request.target = std::move(*text);
+      } else {
+        error(item, "warm entry is missing required key 'url'");
+        continue;
+      }
+      if (request.target.empty()) continue;  // already reported
+      const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+      PathParams params;
+      if (request.target.front() != '/' || request.target.find_first_of(" \t\r\n#") != std::string::npos) {
+        error(*f.get("url"), "warm url " + quoted(request.target) + " must be a path and query (\"/api/...?...\")");
+        continue;
+      }
+      if (check_routes && match_route(config, "GET", path, params) == nullptr) {
+        error(*f.get("url"), "warm url " + quoted(request.target) +
+                                 " matches no GET route: warming it would store nothing");
+        continue;
+      }
+      if (const Value* v = f.get("headers")) {
+        if (!v->node.IsMap()) {
+          error(*v, "'headers' must be a mapping of header name to value");
+        } else {
+          for (const auto& header : v->node) {
+            const std::string& name = header.first.Scalar();
+            if (!header.first.IsScalar() || name.empty() ||
+                !std::all_of(name.begin(), name.end(), is_name_char)) {
+              error(header.first.Mark(), "invalid header name " + quoted(name));
+              continue;
+            }
+            const Value header_value{header.second, header.second.IsNull() ? header.first.Mark() : header.second.Mark(),
+                                     name};
+            auto text = string(header_value);
+            if (!text) continue;
+            if (text->find_first_of("\r\n") != std::string::npos) {
+              error(header_value, "header " + quoted(name) + " must be a single line");
+              continue;
+            }
+            request.headers.emplace_back(name, std::move(*text));
+          }
+        }
+      }
+      config.warm.push_back(std::move(request));
+    }
   }
 
   void load_listen(const Value& value, Config& config) {
@@ -538,12 +597,14 @@ class Loader {
 
   void load_limits(const Value& value, LimitsConfig& limits) {
     const Fields f = fields(value, "limits",
-                            {"max_header_bytes", "max_body_bytes", "max_entry_bytes", "upstream_pool_size"});
+                            {"max_header_bytes", "max_body_bytes", "max_entry_bytes", "upstream_pool_size",
+                             "warm_concurrency"});
     set(f, "max_header_bytes", limits.max_header_bytes, [&](const Value& x) { return size(x); });
     set(f, "max_body_bytes", limits.max_body_bytes, [&](const Value& x) { return size(x); });
     set(f, "max_entry_bytes", limits.max_entry_bytes, [&](const Value& x) { return size(x); });
     set(f, "upstream_pool_size", limits.upstream_pool_size,
         [&](const Value& x) { return integer(x, 0, 1u << 20); });
+    set(f, "warm_concurrency", limits.warm_concurrency, [&](const Value& x) { return integer(x, 1, 256); });
   }
 
   void load_log(const Value& value, LogConfig& log) {
@@ -613,6 +674,10 @@ class Loader {
     if (const Value* v = f.get("key")) {
       if (auto text = typed_text(*v)) {
         try {
+          if (text->find('@') != std::string::npos) {
+            // Substituted values escape '@', so only a literal could start a rendered key with it.
+            throw std::invalid_argument("'@' is reserved in keys (foilcache's own Redis keys start with prefix + '@')");
+          }
           route.key = KeyTemplate::parse(*text, path_ok ? route.path : PathPattern{});
         } catch (const std::invalid_argument& e) {
           error(*v, e.what());

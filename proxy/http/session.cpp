@@ -1,6 +1,10 @@
 #include "proxy/http/session.hpp"
 
 #include <chrono>
+#include <tuple>
+#include <utility>
+
+#include <boost/algorithm/string/predicate.hpp>
 
 #include "proxy/admin/admin_api.hpp"
 #include "proxy/cache/proxy_handler.hpp"
@@ -11,6 +15,9 @@ namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kFirstReadBytes = 4096;
+// A webhook body is a small JSON event; anything larger is refused (413) unread.
+constexpr std::size_t kWebhookBodyLimit = 64 * 1024;
+constexpr std::string_view kWebhookPath = "/api/cache/webhook";
 
 // Marks a connection as idle (between requests) for the lifetime of the guard, so a
 // draining server can close it.
@@ -133,6 +140,52 @@ std::string health_body(const app::SharedState& shared) {
          std::to_string(available) + "}\n";
 }
 
+// Reads a webhook delivery's body (bounded) and answers it. Returns the response and
+// whether the connection may be kept (the body was read whole).
+net::awaitable<std::pair<http::response<http::string_body>, bool>> serve_webhook(
+    beast::tcp_stream& stream, beast::flat_buffer& buffer, http::request_parser<http::empty_body>& parser,
+    app::Worker& worker, const config::Config& config) {
+  const auto& header = parser.get();
+  const auto simple = [&](http::status status, std::string_view message) {
+    http::response<http::string_body> res{status, header.version()};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = json_error(message) + "\n";
+    res.keep_alive(false);
+    res.prepare_payload();
+    return res;
+  };
+  if (header.method() != http::verb::post) {
+    auto res = simple(http::status::method_not_allowed, "method not allowed");
+    res.set(http::field::allow, "POST");
+    co_return std::pair{std::move(res), false};
+  }
+  if (parser.content_length().value_or(0) > kWebhookBodyLimit) {
+    count_error(worker, metrics::ErrorKind::kBodyTooLarge);
+    co_return std::pair{simple(http::status::payload_too_large, "webhook body too large"), false};
+  }
+  if (boost::algorithm::iequals(header[http::field::expect], "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream.expires_after(config.timeouts.write);
+    auto [ec, n] = co_await net::async_write(stream, net::buffer(kContinue), kNoThrow);
+    if (ec) co_return std::pair{simple(http::status::bad_request, "client went away"), false};
+  }
+  http::request_parser<http::string_body> body_parser{std::move(parser)};
+  body_parser.body_limit(kWebhookBodyLimit);
+  stream.expires_after(config.timeouts.read_body);
+  auto [ec, n] = co_await http::async_read(stream, buffer, body_parser, kNoThrow);
+  if (ec) {
+    const auto status = ec == beast::error::timeout ? http::status::request_timeout : status_for_parse_error(ec);
+    count_error(worker, ec == beast::error::timeout ? metrics::ErrorKind::kClientTimeout : error_kind_for_parse_error(ec));
+    co_return std::pair{simple(status, "webhook body: " + ec.message()), false};
+  }
+  const auto& request = body_parser.get();
+  auto response = co_await admin::handle_webhook(worker, request);
+  const bool keep_alive = request.keep_alive() && !worker.shared.draining.load();
+  response.keep_alive(keep_alive);
+  co_return std::pair{std::move(response), keep_alive};
+}
+
 }  // namespace
 
 bool is_own_path(std::string_view path) {
@@ -218,6 +271,13 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
         outcome.status = 200;
         outcome.bytes = co_await write_simple(stream, *config, http::status::ok, std::move(text),
                                               "text/plain; version=0.0.4; charset=utf-8", keep_alive, head);
+      } else if (path == kWebhookPath) {
+        http::response<http::string_body> response;
+        std::tie(response, keep_alive) = co_await serve_webhook(stream, buffer, parser, worker, *config);
+        outcome.status = response.result_int();
+        outcome.bytes = response.body().size();
+        stream.expires_after(config->timeouts.write);
+        co_await http::async_write(stream, response, kNoThrow);
       } else {
         auto response = co_await admin::handle_admin(worker, worker.shared.stats, request);
         response.keep_alive(keep_alive);

@@ -18,7 +18,8 @@ constexpr const char* kUnroutedLabel = "-";
 constexpr std::array<const char*, kResultCount> kResultNames{"HIT", "MISS", "BYPASS", "STALE", "PASS"};
 constexpr std::array<const char*, kErrorKindCount> kErrorNames{
     "upstream_connect", "upstream_timeout", "upstream_reset", "store_unavailable",
-    "client_timeout",   "bad_request",      "header_too_large", "body_too_large"};
+    "client_timeout",   "bad_request",      "header_too_large", "body_too_large",
+    "webhook_rejected", "warm_failed"};
 constexpr std::array<const char*, kStoreOpCount> kStoreOpNames{"get", "put", "del"};
 
 // Upstream calls: 1 ms (a cached-in-app answer) to 10 s (a slow library scan).

@@ -68,8 +68,10 @@ enum class ErrorKind : std::uint8_t {
   kBadRequest,        // unparsable request (400)
   kHeaderTooLarge,    // request header over limits.max_header_bytes (431)
   kBodyTooLarge,      // request body over limits.max_body_bytes (413)
+  kWebhookRejected,   // a webhook delivery with a missing, wrong or stale signature (401)
+  kWarmFailed,        // a warming request failed (connect error, timeout, non-2xx/3xx)
 };
-inline constexpr std::size_t kErrorKindCount = 8;
+inline constexpr std::size_t kErrorKindCount = 10;
 
 // The `op` label of foilcache_store_operation_duration_seconds.
 enum class StoreOp : std::uint8_t { kGet, kPut, kDel };

@@ -147,6 +147,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   TimePoint command_deadline() const { return Clock::now() + config_.timeout; }
+  net::io_context::executor_type executor() const noexcept { return executor_; }
 
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
   std::size_t pending() const noexcept { return pending_.size(); }
@@ -510,6 +511,40 @@ net::awaitable<Result> RedisClient::command(std::initializer_list<std::string_vi
 net::awaitable<Result> RedisClient::command(std::vector<std::string> argv) {
   std::vector<std::string_view> views(argv.begin(), argv.end());
   co_return co_await async_command(std::span<const std::string_view>(views), net::use_awaitable);
+}
+
+void RedisClient::async_pipeline(std::span<const std::vector<std::string_view>> commands, PipelineHandler handler) {
+  // Every per-command completion runs on the client's io_context (one thread), so the
+  // countdown needs no synchronisation; the last one completes the whole pipeline.
+  struct Gather {
+    explicit Gather(PipelineHandler h) : handler(std::move(h)) {}
+    std::vector<Result> results;
+    std::size_t left = 0;
+    PipelineHandler handler;
+  };
+  auto gather = std::make_shared<Gather>(std::move(handler));
+  gather->results.resize(commands.size());
+  gather->left = commands.size();
+  if (commands.empty()) {
+    net::post(impl_->executor(), net::append(std::move(gather->handler), std::vector<Result>{}));
+    return;
+  }
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    auto on_result = [gather, i](Result result) {
+      gather->results[i] = std::move(result);
+      if (--gather->left == 0) std::move(gather->handler)(std::move(gather->results));
+    };
+    impl_->send(commands[i], Handler(net::bind_executor(impl_->executor(), std::move(on_result))), false,
+                impl_->command_deadline());
+  }
+}
+
+net::awaitable<std::vector<Result>> RedisClient::pipeline(std::vector<std::vector<std::string_view>> commands) {
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(std::vector<Result>)>(
+      [this](auto handler, std::span<const std::vector<std::string_view>> all) {
+        async_pipeline(all, PipelineHandler(std::move(handler)));
+      },
+      net::use_awaitable, std::span<const std::vector<std::string_view>>(commands));
 }
 
 }  // namespace foilcache::redis

@@ -110,6 +110,13 @@ class RedisClient {
   // Owning form, for callers that build argv dynamically.
   net::awaitable<Result> command(std::vector<std::string> argv);
 
+  // Sends every command of `commands` back to back (one round trip) and completes once
+  // all have, with their results in order. Each command is independent (no MULTI): in a
+  // Redis Cluster each may live in another slot. The strings are copied before this returns.
+  using PipelineHandler = net::any_completion_handler<void(std::vector<Result>)>;
+  void async_pipeline(std::span<const std::vector<std::string_view>> commands, PipelineHandler handler);
+  net::awaitable<std::vector<Result>> pipeline(std::vector<std::vector<std::string_view>> commands);
+
   const config::RedisConfig& config() const noexcept;
 
  private:

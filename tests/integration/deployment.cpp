@@ -34,6 +34,12 @@ bool is_ready(std::uint16_t port, bool expect_redis) {
 
 Deployment::Deployment(DeploymentOptions options) : options_(std::move(options)) {
   if (options_.redis) redis_ = std::make_unique<test::RedisServer>();
+  proxy_port_ = test::free_port();
+  if (!options_.webhook_secret.empty()) {
+    options_.stub.webhook_url = "http://127.0.0.1:" + std::to_string(proxy_port_) + "/api/cache/webhook";
+    options_.stub.webhook_secret = options_.webhook_secret;
+    options_.env.emplace_back("FOILCACHE_WEBHOOK_SECRET", options_.webhook_secret);
+  }
   stub_ = std::make_unique<stub::StubServer>(options_.stub);
   stub_->start();
   const std::string yaml = options_.config_yaml.empty()
@@ -49,23 +55,34 @@ Deployment::~Deployment() {
 
 void Deployment::start_proxy() {
   if (proxy_) proxy_->terminate(std::chrono::seconds(10));
-  proxy_port_ = test::free_port();
+  proxy_ = launch(proxy_port_, "foilcache.log");
+}
+
+Replica Deployment::start_replica() {
+  Replica replica;
+  replica.port = test::free_port();
+  replica.process = launch(replica.port, "foilcache-replica" + std::to_string(++replicas_) + ".log");
+  return replica;
+}
+
+std::unique_ptr<test::Process> Deployment::launch(std::uint16_t port, const std::string& log_name) {
   test::ProcessOptions process_options;
   process_options.env = {
-      {"FOILCACHE_LISTEN", "127.0.0.1:" + std::to_string(proxy_port_)},
+      {"FOILCACHE_LISTEN", "127.0.0.1:" + std::to_string(port)},
       {"UPSTREAM_URL", "http://127.0.0.1:" + std::to_string(stub_->port())},
       {"REDIS_URL", redis_ ? redis_->url() : std::string()},
       {"FOILCACHE_IDENTITY_SECRET", "integration-identity-secret"},
   };
   for (const auto& kv : options_.env) process_options.env.push_back(kv);
-  process_options.log_path = dir_.path() / "foilcache.log";
-  proxy_ = std::make_unique<test::Process>(
+  process_options.log_path = dir_.path() / log_name;
+  auto process = std::make_unique<test::Process>(
       std::vector<std::string>{FOILCACHE_BIN, "--config", config_path_.string()}, process_options);
   const bool expect_redis = redis_ != nullptr;
-  if (!test::wait_until([&] { return !proxy_->running() || is_ready(proxy_port_, expect_redis); }, kStartBound) ||
-      !proxy_->running()) {
-    throw std::runtime_error("foilcache did not come up:\n" + proxy_->log_tail());
+  if (!test::wait_until([&] { return !process->running() || is_ready(port, expect_redis); }, kStartBound) ||
+      !process->running()) {
+    throw std::runtime_error("foilcache did not come up:\n" + process->log_tail());
   }
+  return process;
 }
 
 Response Deployment::get(std::string_view target, const Headers& headers) const {

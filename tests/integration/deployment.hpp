@@ -22,6 +22,9 @@ struct DeploymentOptions {
   std::string config_yaml;      // empty: the shipped conf/foilcache.yaml
   stub::StubOptions stub = fast_stub();
   std::vector<std::pair<std::string, std::string>> env;  // extra environment for foilcache
+  // Non-empty: foilcache gets it as FOILCACHE_WEBHOOK_SECRET, and the stub's library scan
+  // delivers its signed webhook to foilcache with it (the updater's side).
+  std::string webhook_secret;
 
   // The stub without simulated database latency (tests don't wait for it).
   static stub::StubOptions fast_stub() {
@@ -30,6 +33,14 @@ struct DeploymentOptions {
     options.game_size = 4 << 20;
     return options;
   }
+};
+
+// Another foilcache process on the same config, Redis and upstream (a second replica).
+struct Replica {
+  std::uint16_t port = 0;
+  std::unique_ptr<test::Process> process;
+  HttpClient client() const { return HttpClient(port); }
+  Response get(std::string_view target, const Headers& headers = {}) const { return client().get(target, headers); }
 };
 
 class Deployment {
@@ -51,8 +62,10 @@ class Deployment {
 
   // Stops the stub as a crash would: its sockets close (connections reset/refused).
   void kill_stub() { stub_.reset(); }
-  // Starts foilcache (again) with the current config; waits for /healthz.
+  // Starts foilcache (again, on the same port) with the current config; waits for /healthz.
   void start_proxy();
+  // Starts one more foilcache sharing this deployment's config, Redis and stub.
+  Replica start_replica();
   // The proxy's log so far (for failure messages).
   std::string proxy_log() const { return proxy_ ? proxy_->log_tail(8192) : std::string(); }
 
@@ -62,8 +75,11 @@ class Deployment {
   std::unique_ptr<test::RedisServer> redis_;
   std::unique_ptr<stub::StubServer> stub_;
   std::unique_ptr<test::Process> proxy_;
+  std::unique_ptr<test::Process> launch(std::uint16_t port, const std::string& log_name);
+
   std::filesystem::path config_path_;
   std::uint16_t proxy_port_ = 0;
+  int replicas_ = 0;
 };
 
 // The top of a test config: listen, upstream, Redis (under `prefix`) and identity, all

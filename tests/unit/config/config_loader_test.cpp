@@ -79,6 +79,12 @@ TEST(ConfigLoader, GoodFileLoadsEveryField) {
   EXPECT_EQ(config->limits.max_body_bytes, 8u << 20);
   EXPECT_EQ(config->limits.max_entry_bytes, 4u << 20);
   EXPECT_EQ(config->limits.upstream_pool_size, 32u);
+  ASSERT_EQ(config->warm.size(), 2u);
+  EXPECT_EQ(config->warm[0].target, "/api/library/paged?page=1");
+  EXPECT_EQ(config->warm[0].headers,
+            (std::vector<std::pair<std::string, std::string>>{{"Authorization", "Basic dXNlcjpwdw=="}}));
+  EXPECT_EQ(config->warm[1].target, "/api/app_info/0100000000010000");
+  EXPECT_TRUE(config->warm[1].headers.empty());
   EXPECT_EQ(config->log.level, "info");
   EXPECT_TRUE(config->log.access);
 
@@ -294,6 +300,19 @@ const ErrorCase kErrorCases[] = {
     {"SectionNotMapping", "memory:\n  max_bytes: 64MiB", "memory: 64MiB",
      "test.yaml:12:9: 'memory' must be a mapping"},
     {"RouteNotMapping", "routes:\n", "routes:\n  - just a string\n", "each route must be a mapping"},
+    {"AtSignInKey", "app_info:{path.id}", "app_info@{path.id}", "'@' is reserved in keys"},
+    {"WarmUrlMatchesNoRoute", "url: /api/library/paged?page=1", "url: /api/library?page=1",
+     "warm url '/api/library?page=1' matches no GET route"},
+    {"WarmUrlNotAPath", "url: /api/library/paged?page=1", "url: http://x/api/library/paged",
+     "must be a path and query"},
+    {"WarmWithoutUrl", "  - url: /api/app_info/0100000000010000", "  - headers: {}",
+     "warm entry is missing required key 'url'"},
+    {"WarmUnknownKey", "  - url: /api/app_info/0100000000010000", "  - url: /api/app_info/1\n    header: {}",
+     "unknown key 'header' in warm entry (did you mean 'headers'?)"},
+    {"WarmBadHeaderName", "      Authorization: \"Basic", "      \"Author ization\": \"Basic",
+     "invalid header name 'Author ization'"},
+    {"WarmConcurrencyZero", "  upstream_pool_size: 32", "  upstream_pool_size: 32\n  warm_concurrency: 0",
+     "'warm_concurrency' must be an integer from 1 to 256"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cases, ConfigErrorTest, ::testing::ValuesIn(kErrorCases),

@@ -16,6 +16,7 @@ Entry sample_entry() {
   entry.stored_at_ms = 1'700'000'000'123;
   entry.ttl_s = 300;
   entry.route = "library_paged";
+  entry.tags = {{"library", 3}, {"titledb", 0}};
   return entry;
 }
 
@@ -26,6 +27,7 @@ void expect_equal(const Entry& expected, const Entry& actual) {
   EXPECT_EQ(expected.stored_at_ms, actual.stored_at_ms);
   EXPECT_EQ(expected.ttl_s, actual.ttl_s);
   EXPECT_EQ(expected.route, actual.route);
+  EXPECT_EQ(expected.tags, actual.tags);
 }
 
 struct RoundTripCase {
@@ -63,7 +65,9 @@ INSTANTIATE_TEST_SUITE_P(
         with("Utf8Route", [](Entry& e) { e.route = "caf\xc3\xa9"; }),
         with("StatusNotModified", [](Entry& e) { e.status = 304; }),
         with("NegativeStoredAt", [](Entry& e) { e.stored_at_ms = -5; }),
-        with("MaxTtl", [](Entry& e) { e.ttl_s = 0xffffffffu; })),
+        with("MaxTtl", [](Entry& e) { e.ttl_s = 0xffffffffu; }),
+        with("NoTags", [](Entry& e) { e.tags.clear(); }),
+        with("MaxGeneration", [](Entry& e) { e.tags = {{"library", ~std::uint64_t{0}}}; })),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(EntryCodec, EveryTruncationIsRejected) {
@@ -91,13 +95,17 @@ TEST(EntryCodec, PlainJsonValueIsRejected) {
   EXPECT_EQ(decode_entry(""), nullptr);
 }
 
-TEST(EntryCodec, HugeClaimedHeaderCountIsRejectedWithoutAllocating) {
+TEST(EntryCodec, HugeClaimedTagOrHeaderCountIsRejectedWithoutAllocating) {
   Entry entry;
   std::string bytes = encode_entry(entry);
-  // Header count sits after magic(3) version(1) status(2) stored_at(8) ttl(4) route(4+0).
-  const std::size_t count_offset = 3 + 1 + 2 + 8 + 4 + 4;
-  for (std::size_t i = 0; i < 4; ++i) bytes[count_offset + i] = '\xff';
-  EXPECT_EQ(decode_entry(bytes), nullptr);
+  // The tag count sits after magic(3) version(1) status(2) stored_at(8) ttl(4) route(4+0),
+  // the header count after the tag count (no tags).
+  const std::size_t tag_count_offset = 3 + 1 + 2 + 8 + 4 + 4;
+  for (const std::size_t offset : {tag_count_offset, tag_count_offset + 4}) {
+    std::string bad = bytes;
+    for (std::size_t i = 0; i < 4; ++i) bad[offset + i] = '\xff';
+    EXPECT_EQ(decode_entry(bad), nullptr) << "offset " << offset;
+  }
 }
 
 TEST(EntryCodec, HugeClaimedLengthsAreRejected) {

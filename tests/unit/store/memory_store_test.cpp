@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy/cache/memory_store.hpp"
+#include "tests/unit/store/tag_contract.hpp"
 #include "tests/support/asio_run.hpp"
 
 namespace foilcache::cache {
@@ -219,6 +220,18 @@ TEST(MemoryStore, RemoveMatchingAndCountFollowTheGlob) {
   EXPECT_EQ(removed->count, 2u);
   EXPECT_EQ(test::run_awaitable(ioc, store.get("system_info"))->status, StoreStatus::kOk);
   EXPECT_EQ(test::run_awaitable(ioc, store.count())->count, 1u);
+}
+
+TEST(MemoryStore, TagGenerationsInvalidateExactlyTheTaggedEntries) {
+  auto cache = std::make_shared<MemoryCache>(config::MemoryStoreConfig{});
+  MemoryStore store(cache);
+  net::io_context ioc;
+  test_contract::check_tag_generations(ioc, store);
+  // Stats are the process's own: nothing shared.
+  EXPECT_FALSE(store.shares_counters());
+  const auto counters = test::run_awaitable(ioc, store.read_counters());
+  ASSERT_TRUE(counters);
+  EXPECT_FALSE(counters->has_value());
 }
 
 TEST(MemoryStore, OversizedPutIsUnavailableAndZeroKeepIsANoop) {

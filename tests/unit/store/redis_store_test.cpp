@@ -8,6 +8,7 @@
 #include "tests/support/redis_server.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/unit/store/redis_test_util.hpp"
+#include "tests/unit/store/tag_contract.hpp"
 
 namespace foilcache::cache {
 namespace {
@@ -52,7 +53,7 @@ class RedisStoreTest : public ::testing::Test {
   GetResult get(const std::string& key) {
     auto result = test::run_awaitable(ioc_, store_->get(key));
     if (!result) ADD_FAILURE() << "get did not complete";
-    return result.value_or(GetResult{StoreStatus::kUnavailable, nullptr});
+    return result.value_or(GetResult{StoreStatus::kUnavailable, nullptr, {}});
   }
 
   StoreStatus del(const std::string& key) {
@@ -87,6 +88,50 @@ TEST_F(RedisStoreTest, MissPutHitDelete) {
   EXPECT_EQ(del("library_paged:1"), StoreStatus::kOk);
   EXPECT_EQ(del("library_paged:1"), StoreStatus::kNotFound);
   EXPECT_EQ(get("library_paged:1").status, StoreStatus::kNotFound);
+}
+
+TEST_F(RedisStoreTest, TagGenerationsInvalidateExactlyTheTaggedEntries) {
+  test_contract::check_tag_generations(ioc_, *store_);
+  // The generations live beside the entries under the prefix, without a TTL (an eviction
+  // policy that spares keys without TTL can never make an invalidated entry current again).
+  EXPECT_EQ(server_.cli({"GET", config_.prefix + "@gen:library"}), "2");
+  EXPECT_EQ(server_.cli({"PTTL", config_.prefix + "@gen:library"}), "-1");
+  // Admin scans neither count nor remove them.
+  const auto entries = test::run_awaitable(ioc_, store_->count());
+  ASSERT_TRUE(entries);
+  EXPECT_EQ(entries->count, 5u);  // page:1, page:2, page:3, info, untagged (invalid ones until TTL)
+  const auto cleared = test::run_awaitable(ioc_, store_->remove_matching("*"));
+  ASSERT_TRUE(cleared);
+  EXPECT_EQ(cleared->count, 5u);
+  EXPECT_EQ(server_.cli({"GET", config_.prefix + "@gen:library"}), "2");
+}
+
+TEST_F(RedisStoreTest, AGenerationThatIsNotANumberIsUnavailable) {
+  server_.cli({"SET", config_.prefix + "@gen:library", "garbage"});
+  const std::vector<std::string> tags{"library"};
+  const auto result = test::run_awaitable(ioc_, store_->get("k", tags));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, StoreStatus::kUnavailable);
+}
+
+TEST_F(RedisStoreTest, CountersAreSharedByEveryStoreOnTheServer) {
+  net::io_context other_ioc;
+  auto other = make_redis_store_factory(config_)(other_ioc);
+  ASSERT_TRUE(test::run_until(other_ioc, [&] { return other->available(); }, 5s));
+  EXPECT_TRUE(store_->shares_counters());
+  EXPECT_EQ(test::run_awaitable(ioc_, store_->add_counters({{"hits", 2}, {"misses", 1}, {"sets", 0}})),
+            StoreStatus::kOk);
+  EXPECT_EQ(test::run_awaitable(other_ioc, other->add_counters({{"hits", 3}})), StoreStatus::kOk);
+  auto totals = test::run_awaitable(other_ioc, other->read_counters());
+  ASSERT_TRUE(totals && totals->has_value());
+  Counters sorted = **totals;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (Counters{{"hits", 5}, {"misses", 1}}));
+  EXPECT_EQ(server_.keys("*"), std::vector<std::string>{config_.prefix + "@stats"});
+  EXPECT_EQ(test::run_awaitable(ioc_, store_->reset_counters()), StoreStatus::kOk);
+  totals = test::run_awaitable(ioc_, store_->read_counters());
+  ASSERT_TRUE(totals && totals->has_value());
+  EXPECT_TRUE((*totals)->empty());
 }
 
 TEST_F(RedisStoreTest, LargeBinaryBodyRoundTrips) {
