@@ -41,7 +41,13 @@ else
   echo "run-demo: no redis-server (or port $REDIS_PORT busy): using the embedded in-memory store"
 fi
 
-"$BUILD/upstream-stub" --listen "127.0.0.1:$STUB_PORT" &
+# Operator secrets of the demo (set your own in production: see README "Operators").
+export FOILCACHE_ADMIN_TOKEN=${FOILCACHE_ADMIN_TOKEN:-demo-admin-token}
+export FOILCACHE_WEBHOOK_SECRET=${FOILCACHE_WEBHOOK_SECRET:-demo-webhook-secret}
+
+# The stub plays the library updater too: a scan calls foilcache's webhook, signed.
+"$BUILD/upstream-stub" --listen "127.0.0.1:$STUB_PORT" \
+  --webhook-url "http://127.0.0.1:$PROXY_PORT/api/cache/webhook" --webhook-secret "$FOILCACHE_WEBHOOK_SECRET" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$STUB_PORT/api/system/info"
 
@@ -64,6 +70,11 @@ Try it (the first answer is X-Cache: MISS, the second HIT):
   curl -s -o /dev/null -D - -u alice:alice-pw '$P/api/library/paged?page=1' | grep -i x-cache
   curl -s -o /dev/null -D - -u alice:alice-pw '$P/api/library/paged?page=1' | grep -i x-cache
   curl -s -D - '$P/api/system/info'
+
+A library update (the stub's scan calls the signed webhook; the next read is a MISS):
+  curl -s -X POST -H 'Authorization: Bearer token-admin' '$P/api/library/scan'
+Admin API (token \$FOILCACHE_ADMIN_TOKEN = $FOILCACHE_ADMIN_TOKEN):
+  curl -s -H 'Authorization: Bearer $FOILCACHE_ADMIN_TOKEN' '$P/api/cache/info'
 
 MSG
 for u in "$P/api/library/paged?page=1" "$P/api/library/paged?page=1"; do
