@@ -29,6 +29,7 @@ struct PendingCommand {
   PendingCommand* next = nullptr;
   bool linked = false;
   bool completed = false;
+  CircuitBreaker::Ticket ticket = CircuitBreaker::kUntracked;
   TimePoint deadline;
   RedisClient::Handler handler;
 };
@@ -106,6 +107,13 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
 
   void send(std::span<const std::string_view> argv, Handler handler, bool internal, TimePoint deadline) {
     const bool usable = ac_ != nullptr && (state_ == State::kReady || (internal && state_ == State::kHandshake));
+    // The handshake is never held back: it is how the client learns the server is back.
+    const bool short_circuit = !internal && state_ != State::kStopped && !breaker_.allows(Clock::now());
+    if (short_circuit) {
+      stats_.short_circuited.fetch_add(1, std::memory_order_relaxed);
+      post_result(std::move(handler), Result{make_error_code(Errc::circuit_open), {}});
+      return;
+    }
     if (!usable || pending_.size() >= kMaxPending || argv.empty()) {
       boost::system::error_code ec = state_ == State::kStopped ? make_error_code(net::error::operation_aborted)
                                      : !usable                 ? make_error_code(Errc::not_connected)
@@ -141,6 +149,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       post_result(std::move(rejected), Result{make_error_code(Errc::not_connected), {}});
       return;
     }
+    if (!internal) p->ticket = breaker_.on_sent();
     pending_.push_back(p);
     stats_.commands.fetch_add(1, std::memory_order_relaxed);
     arm_timer();
@@ -150,6 +159,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   net::io_context::executor_type executor() const noexcept { return executor_; }
 
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
+  BreakerState breaker_state() const noexcept { return breaker_.state(); }
   std::size_t pending() const noexcept { return pending_.size(); }
   const std::string& last_error() const noexcept { return last_error_; }
   const config::RedisConfig& config() const noexcept { return config_; }
@@ -159,6 +169,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     out.commands = stats_.commands.load(std::memory_order_relaxed);
     out.timeouts = stats_.timeouts.load(std::memory_order_relaxed);
     out.rejected = stats_.rejected.load(std::memory_order_relaxed);
+    out.short_circuited = stats_.short_circuited.load(std::memory_order_relaxed);
     out.connects = stats_.connects.load(std::memory_order_relaxed);
     out.connect_failures = stats_.connect_failures.load(std::memory_order_relaxed);
     out.disconnects = stats_.disconnects.load(std::memory_order_relaxed);
@@ -178,6 +189,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     std::atomic<std::uint64_t> commands{0};
     std::atomic<std::uint64_t> timeouts{0};
     std::atomic<std::uint64_t> rejected{0};
+    std::atomic<std::uint64_t> short_circuited{0};
     std::atomic<std::uint64_t> connects{0};
     std::atomic<std::uint64_t> connect_failures{0};
     std::atomic<std::uint64_t> disconnects{0};
@@ -232,11 +244,16 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     if (p->completed) return;  // timed out or aborted earlier: the late reply is dropped
     Result result;
     if (reply == nullptr) {
-      result.ec = state_ == State::kStopped ? make_error_code(net::error::operation_aborted)
-                                            : make_error_code(Errc::connection_lost);
+      if (state_ == State::kStopped) {
+        result.ec = make_error_code(net::error::operation_aborted);
+      } else {
+        result.ec = make_error_code(Errc::connection_lost);
+        breaker_failure(*p, result.ec);
+      }
     } else {
       result.reply = Reply::adopt(reply);
       consecutive_timeouts_ = 0;
+      breaker_success(*p);
     }
     complete(p, std::move(result));
   }
@@ -248,6 +265,29 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
 
   void post_result(Handler handler, Result result) {
     net::post(executor_, net::append(std::move(handler), std::move(result)));
+  }
+
+  // --- circuit breaker: outcomes of the commands it let through, and its log lines ---
+
+  void breaker_success(const PendingCommand& p) {
+    const BreakerState before = breaker_.state();
+    breaker_.on_success(p.ticket);
+    if (before != BreakerState::kClosed && breaker_.state() == BreakerState::kClosed) {
+      log(LogLevel::kInfo, "redis: circuit breaker closed: " + endpoint_name_ + " answers commands again");
+    }
+  }
+
+  void breaker_failure(const PendingCommand& p, const boost::system::error_code& ec) {
+    const BreakerState before = breaker_.state();
+    breaker_.on_failure(p.ticket, Clock::now());
+    // Only the opening is logged, not each failed probe: a Redis that stays down must not
+    // flood the log.
+    if (before == BreakerState::kClosed && breaker_.state() == BreakerState::kOpen) {
+      log(LogLevel::kWarn, "redis: circuit breaker open after " + std::to_string(CircuitBreaker::kThreshold) +
+                               " failures in a row (last: " + ec.message() + "); commands to " + endpoint_name_ +
+                               " fail fast until a probe succeeds (first probe within " +
+                               std::to_string(breaker_.cooldown().count()) + " ms)");
+    }
   }
 
   // --- per-command timeout: one timer for the oldest pending command ---
@@ -267,7 +307,9 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     while (PendingCommand* p = pending_.front()) {
       if (p->deadline > now) break;
       pending_.remove(p);
-      complete(p, Result{make_error_code(Errc::timeout), {}});
+      const boost::system::error_code ec = make_error_code(Errc::timeout);
+      breaker_failure(*p, ec);
+      complete(p, Result{ec, {}});
       ++expired;
     }
     if (expired > 0) {
@@ -313,6 +355,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       if (!ec) {
         state_ = State::kReady;
         consecutive_timeouts_ = 0;
+        breaker_.on_reconnected();
         connected_.store(true, std::memory_order_relaxed);
         stats_.connects.fetch_add(1, std::memory_order_relaxed);
         log(LogLevel::kInfo, "redis: connected to " + endpoint_name_ + " db " + std::to_string(config_.db));
@@ -476,6 +519,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   tcp::resolver resolver_;
   PendingList pending_;
   int consecutive_timeouts_ = 0;
+  CircuitBreaker breaker_;
   Duration backoff_;
   std::minstd_rand rng_;
   std::string last_error_;
@@ -491,6 +535,7 @@ RedisClient::~RedisClient() { impl_->stop(); }
 void RedisClient::start() { impl_->start(); }
 void RedisClient::stop() { impl_->stop(); }
 bool RedisClient::connected() const noexcept { return impl_->connected(); }
+BreakerState RedisClient::breaker_state() const noexcept { return impl_->breaker_state(); }
 std::size_t RedisClient::pending() const noexcept { return impl_->pending(); }
 ClientStats RedisClient::stats() const noexcept { return impl_->stats(); }
 const std::string& RedisClient::last_error() const noexcept { return impl_->last_error(); }

@@ -1,10 +1,10 @@
 // An asynchronous Redis client: one hiredis connection, driven by AsioAdapter on one
-// io_context, with connect/handshake/reconnect and a per-command timeout.
+// io_context, with connect/handshake/reconnect, a per-command timeout and a circuit breaker.
 //
 // Threading: make one client per io thread and use it only from that thread's io_context
 // (which must be run by a single thread). Every hiredis call, C callback, timer handler
-// and completion runs there, so the client needs no strand and no locks; only connected()
-// and stats() may be read from other threads.
+// and completion runs there, so the client needs no strand and no locks; only connected(),
+// breaker_state() and stats() may be read from other threads.
 //
 // Behaviour:
 // - start() begins connecting in the background and returns at once; the client then
@@ -15,10 +15,17 @@
 // - Commands are pipelined on the connection. Each completes exactly once, always through
 //   a post to its handler's executor (never inline): with a reply, or with Errc::timeout
 //   after config.timeout, Errc::not_connected when no connection is ready (nothing is
-//   queued), Errc::connection_lost, or operation_aborted after stop().
+//   queued), Errc::circuit_open when the circuit breaker holds it back (nothing is sent),
+//   Errc::connection_lost, or operation_aborted after stop().
 // - A timed-out command stays known to hiredis (its bookkeeping lives until hiredis calls
 //   back, then is dropped silently). kMaxConsecutiveTimeouts timeouts in a row mark the
 //   connection as stuck: it is closed and re-established.
+// - Circuit breaker (see circuit_breaker.hpp): CircuitBreaker::kThreshold commands in a row
+//   that time out or lose their connection open it, and commands then fail at once with
+//   Errc::circuit_open instead of each waiting config.timeout for a stalled server. After
+//   the cooldown, or as soon as a new connection's handshake succeeds, the next command
+//   is sent as a probe: its reply closes the breaker, its failure reopens it for a longer
+//   cooldown. The handshake's own commands are never held back by it.
 // - Errors and logs never contain the password.
 #pragma once
 
@@ -35,14 +42,16 @@
 
 #include "proxy/config/config.hpp"
 #include "proxy/net.hpp"
+#include "proxy/redis/circuit_breaker.hpp"
 #include "proxy/redis/redis_error.hpp"
 #include "proxy/redis/reply.hpp"
 
 namespace foilcache::redis {
 
 enum class LogLevel {
-  kInfo,  // state changes: connected, reconnected
-  kWarn,  // connection lost, connect/handshake failed (once per failure streak)
+  kInfo,  // state changes: connected, reconnected, circuit breaker closed
+  kWarn,  // connection lost, connect/handshake failed, circuit breaker opened (each once per
+          // failure streak)
 };
 // Receives the client's log lines (no trailing newline). Called on the client's io_context.
 using LogFn = std::function<void(LogLevel, std::string_view message)>;
@@ -52,6 +61,8 @@ struct ClientStats {
   std::uint64_t commands = 0;          // commands handed to the connection
   std::uint64_t timeouts = 0;          // commands completed with Errc::timeout
   std::uint64_t rejected = 0;          // commands failed without being sent (not connected, overloaded)
+  std::uint64_t short_circuited = 0;   // commands failed without being sent with Errc::circuit_open
+                                       // (not counted in rejected)
   std::uint64_t connects = 0;          // handshakes completed
   std::uint64_t connect_failures = 0;  // connection attempts that failed
   std::uint64_t disconnects = 0;       // ready connections lost or closed as stuck
@@ -84,6 +95,8 @@ class RedisClient {
 
   // True while a handshaken connection is ready for commands.
   bool connected() const noexcept;
+  // The circuit breaker's state (kClosed before start()).
+  BreakerState breaker_state() const noexcept;
   // Commands sent and not yet completed.
   std::size_t pending() const noexcept;
   ClientStats stats() const noexcept;

@@ -18,6 +18,7 @@ class Category final : public boost::system::error_category {
       case Errc::auth_failed: return "redis authentication or database selection failed";
       case Errc::overloaded: return "too many redis commands in flight";
       case Errc::protocol: return "unexpected redis reply";
+      case Errc::circuit_open: return "circuit breaker open: Redis was failing";
     }
     return "unknown redis error";
   }

@@ -15,6 +15,7 @@ enum class Errc {
   auth_failed,        // AUTH or SELECT was refused during the handshake
   overloaded,         // too many commands in flight on this connection
   protocol,           // the reply could not be understood
+  circuit_open,       // the circuit breaker is open: the command was not sent
 };
 
 // The category of Errc values.

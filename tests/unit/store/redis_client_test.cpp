@@ -1,5 +1,6 @@
 // RedisClient against a real redis-server started per test.
 #include <array>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct Completions {
 
 class RedisClientTest : public ::testing::Test {
  protected:
+  explicit RedisClientTest(test::RedisServerOptions options = {}) : server_(std::move(options)) {}
+
   void start_client(config::RedisConfig config) {
     client_ = std::make_unique<RedisClient>(ioc_, std::move(config), log_.fn());
     client_->start();
@@ -57,6 +60,22 @@ class RedisClientTest : public ::testing::Test {
       return {};
     }
     return std::move(*result);
+  }
+  // Sends `done.calls.size()` PINGs back to back (hiredis writes them in one go) and runs
+  // until all have completed.
+  bool ping_burst(Completions& done) {
+    const std::array<std::string_view, 1> ping{"PING"};
+    for (std::size_t i = 0; i < done.calls.size(); ++i) client_->async_command(ping, done.handler(i));
+    return test::run_until(ioc_, [&] { return done.all_done(); }, 3s);
+  }
+  // Pauses the server and opens the breaker: a burst of kThreshold commands all time out
+  // (those left when the connection is recycled as stuck lose it instead).
+  void open_breaker_on_paused_server() {
+    server_.pause();
+    Completions done(CircuitBreaker::kThreshold);
+    ASSERT_TRUE(ping_burst(done));
+    for (auto ec : done.ecs) EXPECT_TRUE(ec == Errc::timeout || ec == Errc::connection_lost) << ec.message();
+    ASSERT_EQ(client_->breaker_state(), BreakerState::kOpen);
   }
 
   test::RedisServer server_;
@@ -243,6 +262,82 @@ TEST_F(RedisClientTest, KilledServerFailsFastThenReconnectsByItself) {
   EXPECT_EQ(server_.cli({"GET", "k"}), "v");
   EXPECT_EQ(client_->stats().connects, 2u);
   EXPECT_GE(client_->stats().disconnects, 1u);
+}
+
+TEST_F(RedisClientTest, PausedServerOpensTheBreakerAndLaterCommandsFailFast) {
+  start_connected(test::redis_config_for(server_));
+  EXPECT_EQ(client_->breaker_state(), BreakerState::kClosed);
+  ASSERT_NO_FATAL_FAILURE(open_breaker_on_paused_server());
+  const ClientStats before = client_->stats();
+
+  // Within the 1 s cooldown: failed without being sent, so without waiting for the 150 ms
+  // command timeout (the 1 s bound is only a sanity check).
+  Result result = run({"GET", "k"}, 1s);
+  EXPECT_EQ(result.ec, Errc::circuit_open) << result.ec.message();
+  Completions pipelined(3);
+  const std::array<std::string_view, 2> get{"GET", "k"};
+  for (std::size_t i = 0; i < pipelined.calls.size(); ++i) client_->async_command(get, pipelined.handler(i));
+  EXPECT_EQ(pipelined.calls[0], 0);  // never completed inline
+  ASSERT_TRUE(test::run_until(ioc_, [&] { return pipelined.all_done(); }, 1s));
+  for (auto ec : pipelined.ecs) EXPECT_EQ(ec, Errc::circuit_open);
+
+  const ClientStats after = client_->stats();
+  EXPECT_EQ(after.commands, before.commands);  // nothing reached the connection
+  EXPECT_EQ(after.short_circuited, before.short_circuited + 4);
+  EXPECT_EQ(after.rejected, before.rejected);
+  EXPECT_NE(log_.joined().find("circuit breaker open"), std::string::npos) << log_.joined();
+  server_.resume();
+}
+
+TEST_F(RedisClientTest, BreakerClosesByItselfOnceTheServerAnswersAgain) {
+  start_connected(test::redis_config_for(server_));
+  ASSERT_NO_FATAL_FAILURE(open_breaker_on_paused_server());
+  server_.resume();
+  // The stuck connection was recycled; the new one's handshake is not held back by the
+  // breaker, and its success makes the next command the probe at once.
+  ASSERT_TRUE(wait_connected()) << client_->last_error();
+  EXPECT_EQ(client_->breaker_state(), BreakerState::kHalfOpen);
+  Result probe = run({"SET", "k", "v"});
+  ASSERT_FALSE(probe.ec) << probe.ec.message();
+  EXPECT_EQ(client_->breaker_state(), BreakerState::kClosed);
+  EXPECT_EQ(run({"GET", "k"}).reply.str(), "v");
+  EXPECT_NE(log_.joined().find("circuit breaker closed"), std::string::npos) << log_.joined();
+}
+
+// DEBUG SLEEP needs the debug command, which Redis 7 refuses by default.
+class RedisClientDebugTest : public RedisClientTest {
+ protected:
+  RedisClientDebugTest() : RedisClientTest(debug_enabled()) {}
+
+  static test::RedisServerOptions debug_enabled() {
+    test::RedisServerOptions options;
+    options.extra_args = {"--enable-debug-command", "local"};
+    return options;
+  }
+};
+
+TEST_F(RedisClientDebugTest, ServerBlockedByDebugSleepOpensTheBreakerThenItRecovers) {
+  start_connected(test::redis_config_for(server_));
+  // Another client blocks the whole server for 1 s (cli waits for the reply: own thread).
+  auto sleeper = std::async(std::launch::async, [this] { return server_.cli({"DEBUG", "SLEEP", "1"}); });
+  // Bursts sent before the sleep starts are answered. Redis executes a burst (read in one
+  // go) before or after the DEBUG SLEEP, never around it, so the first burst after it fails
+  // as a whole and opens the breaker.
+  const auto give_up = Clock::now() + 3s;
+  while (client_->breaker_state() == BreakerState::kClosed && Clock::now() < give_up) {
+    Completions done(CircuitBreaker::kThreshold);
+    ASSERT_TRUE(ping_burst(done));
+  }
+  ASSERT_EQ(client_->breaker_state(), BreakerState::kOpen);
+  EXPECT_EQ(run({"PING"}, 1s).ec, Errc::circuit_open);
+
+  EXPECT_EQ(sleeper.get(), "OK");
+  ASSERT_TRUE(wait_connected()) << client_->last_error();
+  Result probe = run({"PING"});
+  ASSERT_FALSE(probe.ec) << probe.ec.message();
+  EXPECT_EQ(probe.reply.str(), "PONG");
+  EXPECT_EQ(client_->breaker_state(), BreakerState::kClosed);
+  EXPECT_FALSE(run({"SET", "after", "sleep"}).ec);
 }
 
 TEST_F(RedisClientTest, StopCompletesEveryPendingCommandExactlyOnce) {
