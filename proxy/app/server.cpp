@@ -134,6 +134,8 @@ void Server::start() {
   warmer_->start();
   metrics_->add_scrape_hook([stores = shared_.stores](metrics::Metrics& m) {
     m.set_store_up(std::all_of(stores.begin(), stores.end(), [](const cache::Store* s) { return s->available(); }));
+    m.set_breakers_open(
+        std::count_if(stores.begin(), stores.end(), [](const cache::Store* s) { return s->breaker_open(); }));
   });
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] {

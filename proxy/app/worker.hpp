@@ -12,6 +12,7 @@
 
 #include "proxy/app/access_log.hpp"
 #include "proxy/admin/stats.hpp"
+#include "proxy/cache/coalescing.hpp"
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/net.hpp"
@@ -33,6 +34,8 @@ struct SharedState {
   std::vector<const cache::Store*> stores;
   // The process's metrics (owned by the Server; outlives the workers). May be null in tests.
   metrics::Metrics* metrics = nullptr;
+  // Misses being fetched upstream, by key: concurrent ones wait for the first (coalescing).
+  cache::Flights flights;
   // The admin API's hit/miss/set/delete/stale/bypass counters of this process.
   admin::Stats stats;
   // Called (on the invalidating io thread) after tags were invalidated: warming refetches

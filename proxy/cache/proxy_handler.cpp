@@ -1,9 +1,12 @@
 #include "proxy/cache/proxy_handler.hpp"
 
+#include <openssl/sha.h>
+
 #include <boost/algorithm/string/predicate.hpp>
 #include <array>
 #include <chrono>
 #include <optional>
+#include <random>
 #include <string>
 
 #include "proxy/cache/identity.hpp"
@@ -19,6 +22,8 @@ namespace {
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// How often a coalesced request polls the store while another instance fetches.
+constexpr auto kCoalescePoll = std::chrono::milliseconds(20);
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -41,8 +46,91 @@ bool is_stored_header(const http::fields::value_type& field) {
     case http::field::cache_control:
       return false;
     default:
-      return !boost::algorithm::iequals(field.name_string(), "X-Cache");
+      return !boost::algorithm::iequals(field.name_string(), "X-Cache") &&
+             !boost::algorithm::iequals(field.name_string(), "Cache-Status");
   }
+}
+
+// A strong validator for a response the app sent without one: a digest of the stored
+// (identity-encoded) body, so equal bodies share it across replicas and restarts.
+std::string body_etag(std::string_view body) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag = "\"";
+  for (std::size_t i = 0; i < 16; ++i) {
+    tag.push_back(kHex[digest[i] >> 4]);
+    tag.push_back(kHex[digest[i] & 0xf]);
+  }
+  tag.push_back('"');
+  return tag;
+}
+
+// A random token that names one holder of a coalescing lock.
+std::string lock_token() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (int word = 0; word < 2; ++word) {
+    auto bits = rng();
+    for (int i = 0; i < 16; ++i, bits >>= 4) token.push_back(kHex[bits & 0xf]);
+  }
+  return token;
+}
+
+// The value of one header of a stored entry ("" when absent).
+std::string_view entry_header(const Entry& entry, std::string_view name) {
+  for (const auto& [field, value] : entry.headers) {
+    if (boost::algorithm::iequals(field, name)) return value;
+  }
+  return {};
+}
+
+// RFC 9110 §13.1.2: If-None-Match with weak comparison ("*" matches any entry).
+bool none_match(std::string_view if_none_match, std::string_view etag) {
+  if (etag.empty()) return false;
+  const auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
+  const auto wanted = opaque(etag);
+  while (!if_none_match.empty()) {
+    const auto comma = if_none_match.find(',');
+    auto item = if_none_match.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item == "*" || opaque(item) == wanted) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as seconds since the epoch.
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+  std::tm tm{};
+  const std::string copy(text);
+  const char* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+// RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since against
+// the entry's Last-Modified.
+bool not_modified(const http::request_header<>& request, const Entry& entry) {
+  const auto if_none_match = request[http::field::if_none_match];
+  if (!if_none_match.empty()) return none_match(if_none_match, entry_header(entry, "ETag"));
+  const auto if_modified_since = request[http::field::if_modified_since];
+  const auto last_modified = entry_header(entry, "Last-Modified");
+  if (if_modified_since.empty() || last_modified.empty()) return false;
+  const auto since = parse_http_date(if_modified_since);
+  const auto modified = parse_http_date(last_modified);
+  return since && modified && *modified <= *since;
+}
+
+// Headers a 304 repeats from the full answer (RFC 9110 §15.4.5).
+bool kept_in_304(std::string_view name) {
+  for (const char* kept : {"ETag", "Last-Modified", "Vary", "Content-Location", "Expires", "Date"}) {
+    if (boost::algorithm::iequals(name, kept)) return true;
+  }
+  return false;
 }
 
 std::string cache_control_value(const config::Route& route) {
@@ -57,6 +145,7 @@ using SteadyClock = std::chrono::steady_clock;
 // Everything the steps of one request share.
 struct Context {
   app::Worker& worker;
+  std::shared_ptr<const config::Config> config_ptr;  // keeps `config` alive for background work
   const config::Config& config;
   Exchange& ex;
   bool head = false;                    // client asked HEAD
@@ -80,6 +169,10 @@ struct ForwardPlan {
   bool store = false;                   // try to store the response under `key`
   std::string key;
   std::vector<std::uint64_t> generations;  // of ctx.route->tags at lookup: recorded in the entry
+  std::string cache_status = "foilcache; fwd=bypass";  // Cache-Status (RFC 9211) sent
+  EntryPtr stale;                       // an expired entry, for stale-if-error
+  FlightGuard* flight = nullptr;        // set when this request leads a coalesced fetch
+  bool stored = false;                  // a storable entry was made (and published)
 };
 
 void count_error(const Context& ctx, metrics::ErrorKind kind) {
@@ -118,38 +211,69 @@ net::awaitable<Outcome> respond_error(Context& ctx, http::status status, std::st
   co_return Outcome{keep_alive && !ec, static_cast<unsigned>(status), x_cache, res.body().size(), {}, {}};
 }
 
+net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const char* x_cache,
+                                    std::string_view cache_status);
+
+// Age of `entry` now, in seconds.
+std::int64_t age_seconds(const Entry& entry) { return std::max<std::int64_t>(0, (now_ms() - entry.stored_at_ms) / 1000); }
+
+// True when `plan.stale` may answer for a failed app (the route's stale_if_error window).
+bool stale_if_error_allows(const Context& ctx, const ForwardPlan& plan) {
+  if (!plan.stale || !ctx.route || ctx.route->stale_if_error.count() == 0) return false;
+  const auto expired_ms = now_ms() - plan.stale->stored_at_ms - static_cast<std::int64_t>(plan.stale->ttl_s) * 1000;
+  return expired_ms < ctx.route->stale_if_error.count();
+}
+
+// Answers from the stale entry instead of the app's failure (`fwd_status` 0: no answer).
+net::awaitable<Outcome> serve_stale_for_error(Context& ctx, const ForwardPlan& plan, unsigned fwd_status) {
+  const auto ttl_left = static_cast<std::int64_t>(plan.stale->ttl_s) - age_seconds(*plan.stale);
+  std::string status = "foilcache; fwd=stale";
+  if (fwd_status != 0) status += "; fwd-status=" + std::to_string(fwd_status);
+  status += "; ttl=" + std::to_string(ttl_left) + "; detail=stale-if-error";
+  co_return co_await serve_entry(ctx, plan.stale, "STALE", status);
+}
+
 // `connecting`: no connection to the app could be made (else it failed mid-exchange).
-net::awaitable<Outcome> upstream_failed(Context& ctx, const error_code& ec, const char* x_cache,
+// Nothing has been sent to the client yet: a stale entry may still answer.
+net::awaitable<Outcome> upstream_failed(Context& ctx, const ForwardPlan& plan, const error_code& ec,
                                         bool connecting = false) {
   ctx.upstream = SteadyClock::now() - ctx.upstream_started;
   count_error(ctx, connecting     ? metrics::ErrorKind::kUpstreamConnect
                    : is_timeout(ec) ? metrics::ErrorKind::kUpstreamTimeout
                                     : metrics::ErrorKind::kUpstreamReset);
+  if (stale_if_error_allows(ctx, plan)) co_return co_await serve_stale_for_error(ctx, plan, 0);
   if (is_timeout(ec)) {
-    co_return co_await respond_error(ctx, http::status::gateway_timeout, "upstream timed out", x_cache, false);
+    co_return co_await respond_error(ctx, http::status::gateway_timeout, "upstream timed out", plan.x_cache, false);
   }
-  co_return co_await respond_error(ctx, http::status::bad_gateway, "upstream unavailable", x_cache, false);
+  co_return co_await respond_error(ctx, http::status::bad_gateway, "upstream unavailable", plan.x_cache, false);
 }
 
 // Writes a stored entry: its status, headers and body as stored, plus the proxy's own
-// X-Cache, Cache-Control and (HIT) Age. A MISS that was stored is written by the same code,
-// so a HIT's headers and body equal the MISS that stored it. The header block is built as
-// one string and sent with the body in one gather write, straight from the shared entry
-// (no per-hit copy of the body, no Beast field container).
-net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const char* x_cache) {
+// X-Cache, Cache-Status, Cache-Control and (HIT, STALE) Age. A MISS that was stored is
+// written by the same code, so a HIT's headers and body equal the MISS that stored it. A
+// conditional request the entry satisfies gets 304 without a body. The header block is
+// built as one string and sent with the body in one gather write, straight from the shared
+// entry (no per-hit copy of the body, no Beast field container).
+net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const char* x_cache,
+                                    std::string_view cache_status) {
   const bool keep_alive = ctx.keep_alive();
-  const auto reason = http::obsolete_reason(http::int_to_status(entry->status));
+  const bool from_cache = std::string_view(x_cache) != "MISS";
+  const bool unchanged = from_cache && not_modified(ctx.ex.parser.get(), *entry);
+  const unsigned status = unchanged ? 304 : entry->status;
+  const auto reason = http::obsolete_reason(http::int_to_status(status));
   std::string head;
   head.reserve(256 + entry->headers.size() * 48);
-  head.append("HTTP/1.1 ").append(std::to_string(entry->status)).append(" ");
+  head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
   head.append(reason.data(), reason.size()).append("\r\n");
-  for (const auto& [name, value] : entry->headers) head.append(name).append(": ").append(value).append("\r\n");
-  head.append("X-Cache: ").append(x_cache).append("\r\nCache-Control: ").append(cache_control_value(*ctx.route));
-  if (std::string_view(x_cache) == "HIT") {
-    const auto age_s = std::max<std::int64_t>(0, (now_ms() - entry->stored_at_ms) / 1000);
-    head.append("\r\nAge: ").append(std::to_string(age_s));
+  for (const auto& [name, value] : entry->headers) {
+    if (!unchanged || kept_in_304(name)) head.append(name).append(": ").append(value).append("\r\n");
   }
-  head.append("\r\nContent-Length: ").append(std::to_string(entry->body.size())).append("\r\n");
+  head.append("X-Cache: ").append(x_cache).append("\r\nCache-Status: ").append(cache_status);
+  head.append("\r\nCache-Control: ").append(cache_control_value(*ctx.route));
+  if (from_cache) head.append("\r\nAge: ").append(std::to_string(age_seconds(*entry)));
+  const bool body = !unchanged && !ctx.head;
+  if (!unchanged) head.append("\r\nContent-Length: ").append(std::to_string(entry->body.size()));
+  head.append("\r\n");
   // HTTP/1.1 keeps the connection by default; an HTTP/1.0 client must be told.
   if (!keep_alive) {
     head.append("Connection: close\r\n");
@@ -159,30 +283,45 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
   head.append("\r\n");
 
   const std::array<net::const_buffer, 2> buffers{net::buffer(head),
-                                                 net::buffer(entry->body.data(), ctx.head ? 0 : entry->body.size())};
+                                                 net::buffer(entry->body.data(), body ? entry->body.size() : 0)};
   ctx.ex.client.expires_after(ctx.config.timeouts.write);
   auto [ec, n] = co_await net::async_write(ctx.ex.client, buffers, kNoThrow);
-  co_return Outcome{keep_alive && !ec, entry->status, x_cache, ctx.head ? 0 : entry->body.size(), {}, {}};
+  co_return Outcome{keep_alive && !ec, status, x_cache, body ? entry->body.size() : 0, {}, {}};
 }
 
-// The entry for a storable upstream response (header already rewritten for the client).
-EntryPtr make_entry(const Context& ctx, const ForwardPlan& plan, const http::response_header<>& response,
-                    std::string body) {
+// Cache-Status of a hit on `entry` (RFC 9211; ttl: freshness left, negative when stale).
+std::string hit_status(const Entry& entry, std::string_view detail = {}) {
+  std::string status = "foilcache; hit; ttl=" +
+                       std::to_string(static_cast<std::int64_t>(entry.ttl_s) - age_seconds(entry));
+  if (!detail.empty()) status.append("; detail=").append(detail);
+  return status;
+}
+
+// The entry for a storable upstream response (header already rewritten for the client),
+// recording `route`'s tags at `generations` (seen before the fetch: an invalidation during
+// it leaves this entry stale). A response without a validator gets a strong ETag.
+EntryPtr make_entry(const config::Route& route, const std::vector<std::uint64_t>& generations,
+                    const http::response_header<>& response, std::string body) {
   auto entry = std::make_shared<Entry>();
   entry->status = response.result_int();
   entry->body = std::move(body);
   entry->stored_at_ms = now_ms();
-  entry->ttl_s =
-      static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(ctx.route->ttl).count());
-  entry->route = ctx.route->name;
-  // The generations seen before the fetch: an invalidation during it leaves this entry stale.
-  for (std::size_t i = 0; i < ctx.route->tags.size() && i < plan.generations.size(); ++i) {
-    entry->tags.emplace_back(ctx.route->tags[i], plan.generations[i]);
+  entry->ttl_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());
+  entry->route = route.name;
+  for (std::size_t i = 0; i < route.tags.size() && i < generations.size(); ++i) {
+    entry->tags.emplace_back(route.tags[i], generations[i]);
   }
   for (const auto& field : response) {
     if (is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
   }
+  if (response.count(http::field::etag) == 0) entry->headers.emplace_back("ETag", body_etag(entry->body));
   return entry;
+}
+
+// A storable entry was made from the app's answer: publish it to the coalesced followers.
+void publish(ForwardPlan& plan, const EntryPtr& entry) {
+  plan.stored = true;
+  if (plan.flight) plan.flight->finish(entry);
 }
 
 // Sends the request (header, then any body, streamed) upstream and relays the response
@@ -198,7 +337,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
 
   for (int attempt = 0;; ++attempt) {
     auto [ec, acquired] = co_await ctx.worker.pool->acquire(attempt > 0);
-    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache, true);
+    if (ec) co_return co_await upstream_failed(ctx, plan, ec, true);
     connection = std::move(acquired);
     const bool may_retry = retryable && connection->reused && attempt == 0;
 
@@ -207,7 +346,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
       connection->stream.expires_after(ctx.config.timeouts.upstream_response);
       std::tie(ec, std::ignore) = co_await http::async_write(connection->stream, serializer, kNoThrow);
       if (ec && may_retry) continue;
-      if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+      if (ec) co_return co_await upstream_failed(ctx, plan, ec);
     } else {
       if (ctx.expect_continue) {
         ctx.ex.client.expires_after(ctx.config.timeouts.write);
@@ -235,7 +374,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
         }
         co_return Outcome{};  // the client went away mid-body
       }
-      if (result.write_error) co_return co_await upstream_failed(ctx, result.write_error, plan.x_cache);
+      if (result.write_error) co_return co_await upstream_failed(ctx, plan, result.write_error);
     }
 
     // Read the response header, skipping interim 1xx answers (the proxy sent its own 100).
@@ -252,23 +391,29 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
       if (status < 100 || status >= 200 || status == 101) break;
     }
     if (ec && may_retry && !is_timeout(ec)) continue;
-    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+    if (ec) co_return co_await upstream_failed(ctx, plan, ec);
     break;
   }
   ctx.upstream = SteadyClock::now() - ctx.upstream_started;
   if (ctx.series) metrics::Metrics::observe_upstream(*ctx.series, ctx.upstream);
 
   auto& response = response_parser->get();
+  const auto status = response.result_int();
+  if (status >= 500 && stale_if_error_allows(ctx, plan)) {
+    // The app failed but a stale copy may stand in. Its connection (body unread) is dropped.
+    count_error(ctx, metrics::ErrorKind::kUpstreamStatus);
+    co_return co_await serve_stale_for_error(ctx, plan, status);
+  }
   const bool upstream_keep_alive = response.keep_alive();
   http_util::strip_hop_by_hop(response);
   if (ctx.route) {
     // These are the proxy's own headers on routed responses: replaced, never duplicated.
     response.erase("X-Cache");
+    response.erase("Cache-Status");
     response.erase(http::field::age);
     response.set("X-Cache", plan.x_cache);
   }
 
-  const auto status = response.result_int();
   const bool no_body = ctx.head || status == 204 || status == 304 || status < 200;
   bool store = false;
   std::size_t limit = 0;
@@ -285,13 +430,20 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
     body.reserve(*response_parser->content_length());
     const auto ec = co_await http_util::read_body(connection->stream, connection->buffer, *response_parser, body,
                                                   ctx.config.timeouts.upstream_response);
-    if (ec) co_return co_await upstream_failed(ctx, ec, plan.x_cache);
+    if (ec) co_return co_await upstream_failed(ctx, plan, ec);
     if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
-    auto entry = make_entry(ctx, plan, response, std::move(body));
-    co_await store_entry(ctx.worker, std::move(plan.key), entry, ctx.route->ttl);
-    co_return co_await serve_entry(ctx, entry, plan.x_cache);
+    auto entry = make_entry(*ctx.route, plan.generations, response, std::move(body));
+    publish(plan, entry);
+    co_await store_entry(ctx.worker, plan.key, entry, ctx.route->keep());
+    const std::string cache_status = plan.cache_status + "; fwd-status=" + std::to_string(status) + "; stored";
+    co_return co_await serve_entry(ctx, entry, plan.x_cache, cache_status);
   }
   if (store) response.set(http::field::cache_control, cache_control_value(*ctx.route));
+  if (ctx.route) {
+    std::string cache_status = plan.cache_status;
+    if (*plan.x_cache == 'M') cache_status += "; fwd-status=" + std::to_string(status) + (store ? "; stored" : "");
+    response.set("Cache-Status", cache_status);
+  }
 
   response.version(11);
   bool keep_alive = ctx.keep_alive();
@@ -338,9 +490,9 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
   if (store && !options.capture_overflowed) {
     // The client already has its answer; storing must not delay the next request.
-    net::co_spawn(ctx.worker.ioc,
-                  store_entry(ctx.worker, std::move(plan.key), make_entry(ctx, plan, response, std::move(captured)),
-                              ctx.route->ttl),
+    auto entry = make_entry(*ctx.route, plan.generations, response, std::move(captured));
+    publish(plan, entry);
+    net::co_spawn(ctx.worker.ioc, store_entry(ctx.worker, plan.key, std::move(entry), ctx.route->keep()),
                   net::detached);
   }
   co_return outcome;
@@ -349,20 +501,21 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
 // WebSocket (or any Upgrade): forwarded on a fresh connection; after 101 the two
 // connections are spliced until either side closes.
 net::awaitable<Outcome> forward_upgrade(Context& ctx) {
+  const ForwardPlan plan;  // unrouted: no X-Cache, nothing stale to fall back on
   ctx.upstream_started = SteadyClock::now();
   auto [ec, connection] = co_await ctx.worker.pool->acquire(true);
-  if (ec) co_return co_await upstream_failed(ctx, ec, "", true);
+  if (ec) co_return co_await upstream_failed(ctx, plan, ec, true);
   http::request_serializer<http::empty_body> serializer{ctx.ex.parser.get()};
   connection->stream.expires_after(ctx.config.timeouts.upstream_response);
   std::tie(ec, std::ignore) = co_await http::async_write(connection->stream, serializer, kNoThrow);
-  if (ec) co_return co_await upstream_failed(ctx, ec, "");
+  if (ec) co_return co_await upstream_failed(ctx, plan, ec);
 
   http::response_parser<http::buffer_body> parser;
   parser.header_limit(kUpstreamHeaderLimit);
   parser.body_limit(boost::none);
   connection->stream.expires_after(ctx.config.timeouts.upstream_response);
   std::tie(ec, std::ignore) = co_await http::async_read_header(connection->stream, connection->buffer, parser, kNoThrow);
-  if (ec) co_return co_await upstream_failed(ctx, ec, "");
+  if (ec) co_return co_await upstream_failed(ctx, plan, ec);
   ctx.upstream = SteadyClock::now() - ctx.upstream_started;
   if (ctx.series) metrics::Metrics::observe_upstream(*ctx.series, ctx.upstream);
 
@@ -392,6 +545,129 @@ net::awaitable<Outcome> forward_upgrade(Context& ctx) {
 
 bool is_upgrade(const http::request_header<>& request) {
   return request.count(http::field::upgrade) != 0;
+}
+
+// A miss that other requests for the same key may share. In this process the first one
+// leads and the others wait (bounded by timeouts.coalesce_wait) for its entry. With a
+// shared store the leader also takes the key's Redis lock, so one instance fetches while
+// the leaders elsewhere poll the store for its entry; when the lock holder's answer is not
+// storable it leaves a "pass" mark and everyone goes upstream at once. Every wait is
+// bounded by coalesce_wait: past it, or with Redis unavailable, a request goes upstream
+// itself (and may still store).
+net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
+  auto& flights = ctx.worker.shared.flights;
+  auto& store = *ctx.worker.store;
+  const auto bound = ctx.config.timeouts.coalesce_wait;
+  auto joined = flights.join(plan.key);
+  if (!joined.leader) {
+    EntryPtr entry = co_await flights.wait(joined.flight, ctx.worker.ioc.get_executor(), bound);
+    if (entry) {
+      if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(false);
+      co_return co_await serve_entry(ctx, entry, "HIT", hit_status(*entry, "coalesced"));
+    }
+    co_return co_await forward(ctx, plan);  // not storable, failed, or too slow: on its own
+  }
+  FlightGuard guard(flights, std::move(joined.flight));
+  plan.flight = &guard;
+  if (!store.shares_counters()) co_return co_await forward(ctx, plan);  // one process: done
+
+  const std::string token = lock_token();
+  const auto deadline = SteadyClock::now() + bound;
+  net::steady_timer timer(ctx.worker.ioc);
+  for (;;) {
+    std::string key = plan.key;  // named locals: GCC 12 and by-value coroutine arguments
+    std::string attempt = token;
+    const auto lock = co_await store.try_lock(std::move(key), std::move(attempt), bound);
+    if (lock == LockResult::kAcquired) {
+      Outcome outcome = co_await forward(ctx, plan);
+      std::string unlock_key = plan.key;
+      std::string unlock_token = token;
+      co_await store.unlock(std::move(unlock_key), std::move(unlock_token), !plan.stored);
+      co_return outcome;
+    }
+    if (lock != LockResult::kBusy || SteadyClock::now() + kCoalescePoll >= deadline) break;
+    // Another instance is fetching: its entry shows up in the store.
+    timer.expires_after(kCoalescePoll);
+    co_await timer.async_wait(kNoThrow);
+    std::string lookup_key = plan.key;
+    auto lookup = co_await store.get(std::move(lookup_key), ctx.route->tags);
+    if (lookup.status == StoreStatus::kUnavailable) break;
+    if (lookup.status == StoreStatus::kOk && lookup.entry &&
+        now_ms() - lookup.entry->stored_at_ms < static_cast<std::int64_t>(lookup.entry->ttl_s) * 1000) {
+      guard.finish(lookup.entry);
+      if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(true);
+      co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(*lookup.entry, "coalesced"));
+    }
+    plan.generations = std::move(lookup.generations);
+  }
+  co_return co_await forward(ctx, plan);
+}
+
+// Fetches `request` from the app without a client (stale-while-revalidate) and stores the
+// answer when storable. Ends `guard` with the entry (or null) and releases the lock.
+net::awaitable<void> refresh(app::Worker& worker, std::shared_ptr<const config::Config> config,
+                             const config::Route* route, const metrics::RouteSeries* series,
+                             http::request<http::empty_body> request, std::string key,
+                             std::vector<std::uint64_t> generations, FlightGuard guard, std::string token) {
+  const auto started = SteadyClock::now();
+  auto [ec, connection] = co_await worker.pool->acquire(false);
+  EntryPtr entry;
+  if (!ec) {
+    connection->stream.expires_after(config->timeouts.upstream_response);
+    std::tie(ec, std::ignore) = co_await http::async_write(connection->stream, request, kNoThrow);
+  }
+  if (!ec) {
+    const std::size_t limit = route->max_entry_bytes ? route->max_entry_bytes : config->limits.max_entry_bytes;
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(kUpstreamHeaderLimit);
+    parser.body_limit(limit);
+    std::tie(ec, std::ignore) = co_await http::async_read(connection->stream, connection->buffer, parser, kNoThrow);
+    if (series) metrics::Metrics::observe_upstream(*series, SteadyClock::now() - started);
+    if (!ec) {
+      auto& response = parser.get();
+      const bool keep_alive = response.keep_alive();
+      http_util::strip_hop_by_hop(response);
+      if (response_storability(response, *route, response.body().size(), limit) == ResponseStorability::kStorable) {
+        entry = make_entry(*route, generations, response, std::move(response.body()));
+      }
+      if (keep_alive) worker.pool->release(std::move(connection));
+    }
+  }
+  if (ec) {
+    if (auto* m = worker.shared.metrics) m->count_error(metrics::ErrorKind::kUpstreamReset);
+  }
+  guard.finish(entry);
+  if (entry) co_await store_entry(worker, key, entry, route->keep());
+  if (!token.empty()) co_await worker.store->unlock(std::move(key), std::move(token), entry == nullptr);
+}
+
+// Starts one background refresh of `key` (stale-while-revalidate) unless one is running
+// here or, with a shared store, on another instance (the coalescing lock).
+void start_refresh(Context& ctx, const std::string& key, const std::vector<std::uint64_t>& generations) {
+  auto joined = ctx.worker.shared.flights.join(key);
+  if (!joined.leader) return;  // a refresh or a miss of this key is already in flight here
+  auto& worker = ctx.worker;
+  FlightGuard guard(worker.shared.flights, std::move(joined.flight));
+  http::request<http::empty_body> request{ctx.ex.parser.get()};
+  request.keep_alive(true);
+  auto run = [](app::Worker& worker, std::shared_ptr<const config::Config> config, const config::Route* route,
+                const metrics::RouteSeries* series, http::request<http::empty_body> request, std::string key,
+                std::vector<std::uint64_t> generations, FlightGuard guard) -> net::awaitable<void> {
+    std::string token;
+    if (worker.store->shares_counters()) {
+      token = lock_token();
+      std::string lock_key = key;
+      std::string attempt = token;
+      const auto lock = co_await worker.store->try_lock(std::move(lock_key), std::move(attempt),
+                                                        config->timeouts.upstream_response);
+      if (lock != LockResult::kAcquired) co_return;  // another instance refreshes it
+    }
+    co_await refresh(worker, std::move(config), route, series, std::move(request), std::move(key),
+                     std::move(generations), std::move(guard), std::move(token));
+  };
+  net::co_spawn(worker.ioc,
+                run(worker, ctx.config_ptr, ctx.route, ctx.series, std::move(request), key, generations, std::move(guard)),
+                net::detached);
 }
 
 // Everything after the header was read: route, cache, forward.
@@ -439,28 +715,39 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   const auto lookup_started = SteadyClock::now();
   auto lookup = co_await worker.store->get(key, ctx.route->tags);
   observe_store(ctx, metrics::StoreOp::kGet, lookup_started);
-  if (lookup.status == StoreStatus::kOk && lookup.entry &&
-      now_ms() - lookup.entry->stored_at_ms < static_cast<std::int64_t>(lookup.entry->ttl_s) * 1000) {
-    co_return co_await serve_entry(ctx, lookup.entry, "HIT");
-  }
   if (lookup.status == StoreStatus::kUnavailable) {
     count_error(ctx, metrics::ErrorKind::kStoreUnavailable);
     // The store is down or slow: serve from the app, never an error, and don't try to store.
+    plan.cache_status = "foilcache; fwd=bypass; detail=store-unavailable";
     co_return co_await forward(ctx, plan);
+  }
+  // The key does not name Accept-Encoding, so a stored body must be the identity encoding
+  // every client can read (policy relies on this for Vary: Accept-Encoding).
+  request.erase(http::field::accept_encoding);
+  EntryPtr stale;
+  if (lookup.status == StoreStatus::kOk && lookup.entry) {
+    const auto& entry = *lookup.entry;
+    const auto expired_ms = now_ms() - entry.stored_at_ms - static_cast<std::int64_t>(entry.ttl_s) * 1000;
+    if (expired_ms < 0) co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(entry));
+    if (!ctx.head && expired_ms < ctx.route->stale_while_revalidate.count()) {
+      start_refresh(ctx, key, lookup.generations);
+      co_return co_await serve_entry(ctx, lookup.entry, "STALE", hit_status(entry, "stale-while-revalidate"));
+    }
+    stale = lookup.entry;
   }
   // Cache hits come from GET entries; a HEAD miss is forwarded as HEAD and not stored.
   plan = {"MISS", !ctx.head, std::move(key), std::move(lookup.generations)};
-  // The key does not name Accept-Encoding, so the stored body must be the identity
-  // encoding every client can read (policy relies on this for Vary: Accept-Encoding).
-  request.erase(http::field::accept_encoding);
-  co_return co_await forward(ctx, plan);
+  plan.cache_status = stale ? "foilcache; fwd=stale" : "foilcache; fwd=uri-miss";
+  plan.stale = std::move(stale);
+  if (ctx.head || ctx.config.timeouts.coalesce_wait.count() == 0) co_return co_await forward(ctx, plan);
+  co_return co_await coalesced_forward(ctx, plan);
 }
 
 }  // namespace
 
 net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
   const auto config_ptr = worker.config;  // one config for the whole request, even across a reload
-  Context ctx{worker, *config_ptr, exchange};
+  Context ctx{worker, config_ptr, *config_ptr, exchange};
   if (auto* m = worker.shared.metrics) ctx.series = &m->unrouted();
   Outcome outcome = co_await dispatch(ctx);
   // A routed request always has an X-Cache result, even when it ended early.

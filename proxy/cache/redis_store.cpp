@@ -1,5 +1,6 @@
 #include "proxy/cache/redis_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <optional>
@@ -10,6 +11,15 @@ namespace foilcache::cache {
 namespace {
 constexpr std::string_view kGenerationInfix = "@gen:";
 constexpr std::string_view kStatsSuffix = "@stats";
+constexpr std::string_view kLockInfix = "@lock:";
+constexpr std::string_view kPassMarker = "pass";
+constexpr std::string_view kPassMillis = "1000";  // how long a "not storable" verdict stands
+// Releases the lock only if this attempt still holds it (it may have expired and been
+// taken by another instance); with ARGV[2] == "pass" it leaves the pass marker instead.
+constexpr std::string_view kUnlockScript =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+    "if ARGV[2] == 'pass' then return redis.call('SET', KEYS[1], 'pass', 'PX', ARGV[3]) end "
+    "return redis.call('DEL', KEYS[1]) end return 0";
 constexpr char kInternalMark = '@';  // first byte after the prefix of foilcache's own keys
 }  // namespace
 
@@ -194,6 +204,24 @@ net::awaitable<StoreStatus> RedisStore::invalidate_tag(std::string tag) {
   redis::Result result = co_await client_->command(argv);
   co_return result.ec || result.reply.type != redis::ReplyType::kInteger ? StoreStatus::kUnavailable
                                                                           : StoreStatus::kOk;
+}
+
+net::awaitable<LockResult> RedisStore::try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) {
+  const std::string lock_key = prefix_ + std::string(kLockInfix) + key;
+  const std::string millis = std::to_string(std::max<std::int64_t>(1, ttl.count()));
+  const std::array<std::string_view, 7> argv{"SET", lock_key, token, "NX", "PX", millis, "GET"};
+  redis::Result result = co_await client_->command(argv);
+  if (result.ec || result.reply.is_error()) co_return LockResult::kUnavailable;
+  if (result.reply.is_nil()) co_return LockResult::kAcquired;  // there was no lock: ours now
+  co_return result.reply.str() == kPassMarker ? LockResult::kPass : LockResult::kBusy;
+}
+
+net::awaitable<void> RedisStore::unlock(std::string key, std::string token, bool pass) {
+  const std::string lock_key = prefix_ + std::string(kLockInfix) + key;
+  const std::array<std::string_view, 7> argv{
+      "EVAL", kUnlockScript, "1", lock_key, token, pass ? std::string_view("pass") : std::string_view("del"),
+      kPassMillis};
+  co_await client_->command(argv);  // on failure the lock expires by itself
 }
 
 net::awaitable<StoreStatus> RedisStore::add_counters(Counters deltas) {

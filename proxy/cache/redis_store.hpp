@@ -17,6 +17,7 @@ namespace foilcache::cache {
 // (the loader rejects '@' in key templates; substituted values escape it):
 //   <prefix>@gen:<tag>  a tag's generation (INCR; no TTL: never evicted under volatile-*)
 //   <prefix>@stats      the shared counters (a hash; HINCRBY)
+//   <prefix>@lock:<key> the coalescing lock of an entry (SET NX PX GET; a token or "pass")
 // Admin scans (clear, pattern, count) skip them. Every command names one key, so the
 // layout works unchanged on a Redis Cluster.
 // - get: GET key pipelined with GET of each tag's generation (one round trip), then
@@ -42,11 +43,14 @@ class RedisStore final : public Store {
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
   net::awaitable<StoreStatus> invalidate_tag(std::string tag) override;
+  net::awaitable<LockResult> try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) override;
+  net::awaitable<void> unlock(std::string key, std::string token, bool pass) override;
   bool shares_counters() const override { return true; }
   net::awaitable<StoreStatus> add_counters(Counters deltas) override;
   net::awaitable<std::optional<Counters>> read_counters() override;
   net::awaitable<StoreStatus> reset_counters() override;
   bool available() const override { return client_->connected(); }
+  bool breaker_open() const override { return client_->breaker_state() != redis::BreakerState::kClosed; }
   const char* mode() const override { return available() ? "enabled" : "degraded"; }
 
   // The underlying client (for admin commands such as SCAN) and the key prefix.

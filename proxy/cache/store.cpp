@@ -10,6 +10,12 @@ bool tags_current(const Entry& entry, std::span<const std::string> tags, std::sp
   return true;
 }
 
+net::awaitable<LockResult> Store::try_lock(std::string, std::string, std::chrono::milliseconds) {
+  co_return LockResult::kAcquired;
+}
+
+net::awaitable<void> Store::unlock(std::string, std::string, bool) { co_return; }
+
 net::awaitable<StoreStatus> Store::add_counters(Counters) { co_return StoreStatus::kUnavailable; }
 
 net::awaitable<std::optional<Counters>> Store::read_counters() { co_return std::nullopt; }

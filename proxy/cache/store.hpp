@@ -37,6 +37,14 @@ struct GetResult {
   std::vector<std::uint64_t> generations;
 };
 
+// The answer of Store::try_lock.
+enum class LockResult {
+  kAcquired,     // this caller fetches; it unlocks when done
+  kBusy,         // another instance is fetching: wait for its entry
+  kPass,         // the last fetch was not storable: go upstream without waiting
+  kUnavailable,  // the backend failed: go upstream without waiting
+};
+
 // Named counters (the admin API's stats), shared by every instance on one backend.
 using Counters = std::vector<std::pair<std::string, std::uint64_t>>;
 
@@ -75,6 +83,14 @@ class Store {
   // TTL). Effective for every instance sharing the backend once this returns kOk.
   virtual net::awaitable<StoreStatus> invalidate_tag(std::string tag) = 0;
 
+  // Cross-instance request coalescing: one upstream fetch per key among every instance
+  // sharing the backend. try_lock takes the fetch lock of `key` for `ttl` under `token`
+  // (unique per attempt); unlock releases it if still held under `token`, or with `pass`
+  // marks the key as not storable for a moment so the waiters go upstream at once.
+  // A backend serving one process (memory store) has no other instance: kAcquired, no-op.
+  virtual net::awaitable<LockResult> try_lock(std::string key, std::string token, std::chrono::milliseconds ttl);
+  virtual net::awaitable<void> unlock(std::string key, std::string token, bool pass);
+
   // Shared counters. shares_counters() is false when the backend serves this process
   // alone (memory store): its stats are then the process's own, and the calls below
   // answer kUnavailable / nullopt.
@@ -88,6 +104,8 @@ class Store {
 
   // True when the backend is believed reachable (cheap; no I/O).
   virtual bool available() const = 0;
+  // True while a circuit breaker refuses commands (open or probing); cheap, any thread.
+  virtual bool breaker_open() const { return false; }
   // "enabled" (Redis), "memory" (embedded) or "degraded" (Redis unreachable).
   virtual const char* mode() const = 0;
 };

@@ -3,6 +3,7 @@
 // immutable and shared (std::shared_ptr<const Config>) so a reload can swap it whole.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +74,10 @@ struct TimeoutsConfig {
   Duration upstream_idle{30'000};        // pooled keep-alive connection kept unused
   Duration tunnel_idle{300'000};         // WebSocket / streamed transfer with no bytes either way
   Duration drain{30'000};                // SIGTERM: in-flight requests get this long
+  // Concurrent misses of one key wait this long for the one request sent upstream (per
+  // instance, and across instances through a Redis lock) before going upstream
+  // themselves; 0 turns coalescing off.
+  Duration coalesce_wait{5'000};
 };
 
 struct LimitsConfig {
@@ -99,6 +104,14 @@ struct Route {
   bool shared = false;                   // response does not depend on the caller
   std::vector<unsigned> statuses{200};   // upstream statuses that may be stored
   std::size_t max_entry_bytes = 0;       // 0: limits.max_entry_bytes
+  // After ttl, within this window: answer from the stale entry at once (X-Cache: STALE)
+  // and refresh it once in the background. 0: off.
+  Duration stale_while_revalidate{0};
+  // After ttl, within this window: answer from the stale entry when the app fails
+  // (connect error, timeout, 5xx). 0: off.
+  Duration stale_if_error{0};
+  // How long an entry is kept in the store: ttl plus the larger stale window.
+  Duration keep() const { return ttl + std::max(stale_while_revalidate, stale_if_error); }
 };
 
 // One `warm:` entry: a GET foilcache sends itself at start-up and after each invalidation

@@ -24,7 +24,6 @@ namespace foilcache::config {
 namespace {
 
 // Route options the schema knows but the proxy does not implement yet.
-constexpr std::string_view kNotSupportedIssue = "issue #4";
 constexpr std::uint16_t kHttpPort = 80;
 constexpr std::uint16_t kRedisPort = 6379;
 
@@ -581,7 +580,7 @@ class Loader {
   void load_timeouts(const Value& value, TimeoutsConfig& t) {
     const Fields f = fields(value, "timeouts",
                             {"read_header", "read_body", "idle", "write", "upstream_connect",
-                             "upstream_response", "upstream_idle", "tunnel_idle", "drain"});
+                             "upstream_response", "upstream_idle", "tunnel_idle", "drain", "coalesce_wait"});
     auto positive = [&](const Value& x) { return duration(x); };
     set(f, "read_header", t.read_header, positive);
     set(f, "read_body", t.read_body, positive);
@@ -593,6 +592,8 @@ class Loader {
     set(f, "tunnel_idle", t.tunnel_idle, positive);
     // drain: 0 means stop at once.
     set(f, "drain", t.drain, [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
+    // coalesce_wait: 0 turns request coalescing off.
+    set(f, "coalesce_wait", t.coalesce_wait, [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
   }
 
   void load_limits(const Value& value, LimitsConfig& limits) {
@@ -647,7 +648,7 @@ class Loader {
     const Value self{value.node, value.mark, "route"};
     const Fields f = fields(self, "route",
                             {"name", "match", "ttl", "key", "tags", "shared", "statuses", "max_entry_bytes",
-                             "stale_if_error", "stale_while_revalidate", "etag"});
+                             "stale_if_error", "stale_while_revalidate"});
     const std::size_t errors_before = errors_.size();
 
     const Value* name = f.get("name");
@@ -688,11 +689,9 @@ class Loader {
     set(f, "shared", route.shared, [&](const Value& x) { return boolean(x); });
     if (const Value* v = f.get("statuses")) load_statuses(*v, route);
     set(f, "max_entry_bytes", route.max_entry_bytes, [&](const Value& x) { return size(x); });
-    for (const auto option : {"stale_if_error", "stale_while_revalidate", "etag"}) {
-      if (const Value* v = f.get(option)) {
-        error(*v, quoted(option) + " is not supported yet (" + std::string(kNotSupportedIssue) + ")");
-      }
-    }
+    set(f, "stale_while_revalidate", route.stale_while_revalidate,
+        [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
+    set(f, "stale_if_error", route.stale_if_error, [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
     if (route.shared && route.key.uses_user()) {
       error(*f.get("shared"), label +
                                   ": 'shared: true' says the response does not depend on the caller, "

@@ -19,7 +19,7 @@ constexpr std::array<const char*, kResultCount> kResultNames{"HIT", "MISS", "BYP
 constexpr std::array<const char*, kErrorKindCount> kErrorNames{
     "upstream_connect", "upstream_timeout", "upstream_reset", "store_unavailable",
     "client_timeout",   "bad_request",      "header_too_large", "body_too_large",
-    "webhook_rejected", "warm_failed"};
+    "webhook_rejected", "warm_failed",      "upstream_5xx"};
 constexpr std::array<const char*, kStoreOpCount> kStoreOpNames{"get", "put", "del"};
 
 // Upstream calls: 1 ms (a cached-in-app answer) to 10 s (a slow library scan).
@@ -107,6 +107,16 @@ Metrics::Metrics(std::string store_backend)
                                .Name("foilcache_config_reloads_total")
                                .Help("SIGHUP config reloads by result")
                                .Register(*registry_)),
+      coalesced_requests_total(
+          prometheus::BuildCounter()
+              .Name("foilcache_coalesced_requests_total")
+              .Help("Misses answered from another request's upstream fetch (local: same process; "
+                    "cluster: another instance's, through the Redis lock)")
+              .Register(*registry_)),
+      store_breaker_open(prometheus::BuildGauge()
+                             .Name("foilcache_store_breaker_open")
+                             .Help("io threads whose Redis circuit breaker refuses commands (open or half-open)")
+                             .Register(*registry_)),
       store_backend_(std::move(store_backend)) {
   for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_[i] = &errors_total.Add({{"kind", kErrorNames[i]}});
   for (auto& histogram : store_ops_) histogram = std::make_unique<AtomicHistogram>();
@@ -115,6 +125,9 @@ Metrics::Metrics(std::string store_backend)
   store_up_ = &store_up.Add({});
   reloads_ok_ = &config_reloads_total.Add({{"result", "ok"}});
   reloads_error_ = &config_reloads_total.Add({{"result", "error"}});
+  coalesced_local_ = &coalesced_requests_total.Add({{"scope", "local"}});
+  coalesced_cluster_ = &coalesced_requests_total.Add({{"scope", "cluster"}});
+  breakers_open_ = &store_breaker_open.Add({});
   std::lock_guard lock(routes_mutex_);
   unrouted_ = &route_series_locked(kUnroutedLabel);
 }
@@ -165,9 +178,13 @@ void Metrics::add_written_bytes(std::uint64_t bytes) { written_bytes_->Increment
 
 void Metrics::count_reload(bool ok) { (ok ? reloads_ok_ : reloads_error_)->Increment(); }
 
+void Metrics::count_coalesced(bool cluster) { (cluster ? coalesced_cluster_ : coalesced_local_)->Increment(); }
+
 void Metrics::count_invalidation(std::string_view tag) { invalidations_total.Add({{"tag", std::string(tag)}}).Increment(); }
 
 void Metrics::set_store_up(bool up) { store_up_->Set(up ? 1 : 0); }
+
+void Metrics::set_breakers_open(std::size_t count) { breakers_open_->Set(static_cast<double>(count)); }
 
 void Metrics::set_stored_bytes(double bytes) {
   if (stored_bytes_) stored_bytes_->Set(bytes);

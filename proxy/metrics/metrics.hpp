@@ -12,7 +12,11 @@
 //   foilcache_stored_bytes                                gauge; bytes held by the embedded memory store
 //                                                        (no sample in Redis mode)
 //   foilcache_store_up                                    gauge; 1 when every io thread's store is available
+//   foilcache_store_breaker_open                          gauge; io threads whose Redis circuit breaker
+//                                                        refuses commands (open or half-open)
 //   foilcache_config_reloads_total{result}                counter; result ok|error
+//   foilcache_coalesced_requests_total{scope}             counter; misses answered from another
+//                                                        request's fetch (scope local|cluster)
 //
 // Hot path: Family::Add takes a mutex, so label children are resolved once (per route when a
 // config is applied: resolve_routes) and requests only touch atomics. The store histogram is
@@ -70,8 +74,9 @@ enum class ErrorKind : std::uint8_t {
   kBodyTooLarge,      // request body over limits.max_body_bytes (413)
   kWebhookRejected,   // a webhook delivery with a missing, wrong or stale signature (401)
   kWarmFailed,        // a warming request failed (connect error, timeout, non-2xx/3xx)
+  kUpstreamStatus,    // the app answered 5xx and a stale entry answered instead (stale-if-error)
 };
-inline constexpr std::size_t kErrorKindCount = 10;
+inline constexpr std::size_t kErrorKindCount = 11;
 
 // The `op` label of foilcache_store_operation_duration_seconds.
 enum class StoreOp : std::uint8_t { kGet, kPut, kDel };
@@ -106,9 +111,11 @@ class Metrics {
   void observe_store(StoreOp op, std::chrono::nanoseconds elapsed);  // lock-free
   void add_written_bytes(std::uint64_t bytes);                       // lock-free
   void count_reload(bool ok);                                        // lock-free
+  void count_coalesced(bool cluster);                                // lock-free
   // Takes the family's mutex (admin path).
   void count_invalidation(std::string_view tag);
   void set_store_up(bool up);
+  void set_breakers_open(std::size_t count);
   void set_stored_bytes(double bytes);
 
   // Runs before every scrape (for gauges read from elsewhere: store state, memory size).
@@ -136,6 +143,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& stored_bytes;
   prometheus::Family<prometheus::Gauge>& store_up;
   prometheus::Family<prometheus::Counter>& config_reloads_total;
+  prometheus::Family<prometheus::Counter>& coalesced_requests_total;
+  prometheus::Family<prometheus::Gauge>& store_breaker_open;
 
  private:
   std::string store_backend_;
@@ -149,6 +158,9 @@ class Metrics {
   prometheus::Gauge* store_up_ = nullptr;
   prometheus::Counter* reloads_ok_ = nullptr;
   prometheus::Counter* reloads_error_ = nullptr;
+  prometheus::Counter* coalesced_local_ = nullptr;
+  prometheus::Counter* coalesced_cluster_ = nullptr;
+  prometheus::Gauge* breakers_open_ = nullptr;
   std::vector<std::function<void(Metrics&)>> scrape_hooks_;
 };
 

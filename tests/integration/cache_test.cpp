@@ -33,8 +33,8 @@ std::string respond_config(std::string_view ttl = "5m") {
 void expect_same_end_to_end_headers(const Response& miss, const Response& hit) {
   for (const auto& field : miss.headers) {
     const std::string name(field.name_string());
-    if (name == "X-Cache" || name == "Age" || name == "Content-Length" || name == "Transfer-Encoding" ||
-        name == "Connection") {
+    if (name == "X-Cache" || name == "Cache-Status" || name == "Age" || name == "Content-Length" ||
+        name == "Transfer-Encoding" || name == "Connection") {
       continue;
     }
     EXPECT_EQ(hit.header(name), std::string(field.value())) << "header " << name;
@@ -205,7 +205,8 @@ TEST_P(UncacheableResponses, AreNeverStored) {
   EXPECT_EQ(first.header("X-Cache"), "MISS");
   EXPECT_EQ(second.header("X-Cache"), "MISS") << "stored although " << GetParam().name;
   EXPECT_EQ(d.stub().count("/__stub/respond"), 0u);  // /__stub/* is not counted by the stub
-  EXPECT_TRUE(d.redis().keys("fc-test:*").empty());
+  // No entry: at most foilcache's own bookkeeping (the coalescing lock's "pass" mark).
+  EXPECT_TRUE(d.redis().keys("fc-test:[^@]*").empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -33,7 +33,11 @@ bool is_ready(std::uint16_t port, bool expect_redis) {
 }  // namespace
 
 Deployment::Deployment(DeploymentOptions options) : options_(std::move(options)) {
-  if (options_.redis) redis_ = std::make_unique<test::RedisServer>();
+  if (options_.redis) {
+    test::RedisServerOptions redis_options;
+    redis_options.extra_args = options_.redis_args;
+    redis_ = std::make_unique<test::RedisServer>(redis_options);
+  }
   proxy_port_ = test::free_port();
   if (!options_.webhook_secret.empty()) {
     options_.stub.webhook_url = "http://127.0.0.1:" + std::to_string(proxy_port_) + "/api/cache/webhook";

@@ -19,6 +19,7 @@ namespace foilcache::testing {
 
 struct DeploymentOptions {
   bool redis = true;            // false: foilcache runs on its embedded memory store
+  std::vector<std::string> redis_args;  // extra redis-server arguments
   std::string config_yaml;      // empty: the shipped conf/foilcache.yaml
   stub::StubOptions stub = fast_stub();
   std::vector<std::pair<std::string, std::string>> env;  // extra environment for foilcache

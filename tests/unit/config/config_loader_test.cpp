@@ -83,6 +83,11 @@ TEST(ConfigLoader, GoodFileLoadsEveryField) {
   EXPECT_EQ(config->warm[0].target, "/api/library/paged?page=1");
   EXPECT_EQ(config->warm[0].headers,
             (std::vector<std::pair<std::string, std::string>>{{"Authorization", "Basic dXNlcjpwdw=="}}));
+  EXPECT_EQ(config->routes[1].stale_while_revalidate, 30s);
+  EXPECT_EQ(config->routes[1].stale_if_error, 10min);
+  EXPECT_EQ(config->routes[1].keep(), 1min + 10min);
+  EXPECT_EQ(config->routes[0].keep(), config->routes[0].ttl);
+  EXPECT_EQ(config->timeouts.coalesce_wait, 5s);
   EXPECT_EQ(config->warm[1].target, "/api/app_info/0100000000010000");
   EXPECT_TRUE(config->warm[1].headers.empty());
   EXPECT_EQ(config->log.level, "info");
@@ -256,11 +261,12 @@ const ErrorCase kErrorCases[] = {
      "test.yaml:48:5: duplicate route name 'library_paged' (first defined on line 43)"},
     {"InvalidRouteName", "name: app_info", "name: app info",
      "test.yaml:48:11: invalid route name 'app info'"},
-    {"StaleIfErrorNotSupported", "    ttl: 5m", "    ttl: 5m\n    stale_if_error: 10m",
-     "test.yaml:46:21: 'stale_if_error' is not supported yet (issue #4)"},
-    {"StaleWhileRevalidateNotSupported", "    ttl: 5m", "    ttl: 5m\n    stale_while_revalidate: 30s",
-     "'stale_while_revalidate' is not supported yet"},
-    {"EtagNotSupported", "    ttl: 5m", "    ttl: 5m\n    etag: true", "'etag' is not supported yet"},
+    {"StaleIfErrorGarbage", "    ttl: 5m", "    ttl: 5m\n    stale_if_error: forever",
+     "test.yaml:46:21: invalid duration 'forever' for 'stale_if_error'"},
+    {"StaleWhileRevalidateGarbage", "    ttl: 5m", "    ttl: 5m\n    stale_while_revalidate: -1s",
+     "invalid duration '-1s' for 'stale_while_revalidate'"},
+    {"CoalesceWaitGarbage", "  drain: 0", "  drain: 0\n  coalesce_wait: soon",
+     "invalid duration 'soon' for 'coalesce_wait'"},
     {"HttpsUpstream", "http://127.0.0.1:5000", "https://127.0.0.1:5000",
      "test.yaml:3:11: only http:// upstreams are supported"},
     {"UpstreamWithPath", "http://127.0.0.1:5000", "http://127.0.0.1:5000/api", "must not have a path"},

@@ -1,0 +1,81 @@
+// Request coalescing inside one process: concurrent misses of one rendered key share one
+// upstream fetch. The first request of a key leads (fetches, stores, publishes the entry);
+// the others follow: they wait, bounded, for the leader's entry and answer from it.
+// Requests with different keys (in particular different {user} values) never meet here:
+// the key is the whole identity of a flight. Across processes the leader also takes a
+// Redis lock (Store::try_lock); that protocol lives in the proxy handler.
+//
+// Threading: the registry is shared by every io thread (a mutex around a map, touched
+// once per miss, never on hits); a follower is woken on its own executor.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/cache/entry.hpp"
+#include "proxy/net.hpp"
+
+namespace foilcache::cache {
+
+class Flights {
+ public:
+  class Flight;
+  using FlightPtr = std::shared_ptr<Flight>;
+
+  struct Joined {
+    FlightPtr flight;
+    bool leader = false;
+  };
+
+  // The flight of `key`: a new one led by the caller, or the one in progress.
+  Joined join(const std::string& key);
+
+  // Leader: ends the flight with `entry` (null: not storable, or the fetch failed; the
+  // followers then go upstream themselves). Idempotent; FlightGuard calls it at the latest.
+  void finish(const FlightPtr& flight, EntryPtr entry);
+
+  // Follower: the leader's entry, or null when it had none or `bound` passed first.
+  // Precondition: runs on `executor` (the caller's io_context).
+  net::awaitable<EntryPtr> wait(FlightPtr flight, net::any_io_executor executor, std::chrono::milliseconds bound);
+
+  std::size_t in_flight() const;  // keys being fetched now (for tests and metrics)
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, FlightPtr> flights_;
+};
+
+// Ends a led flight when the leader's scope ends, whatever the path (error, client gone):
+// with the entry given to set(), else with null.
+class FlightGuard {
+ public:
+  FlightGuard() = default;
+  FlightGuard(Flights& flights, Flights::FlightPtr flight) : flights_(&flights), flight_(std::move(flight)) {}
+  ~FlightGuard() { finish(nullptr); }
+  FlightGuard(const FlightGuard&) = delete;
+  FlightGuard& operator=(const FlightGuard&) = delete;
+  FlightGuard(FlightGuard&& other) noexcept : flights_(other.flights_), flight_(std::move(other.flight_)) {}
+  FlightGuard& operator=(FlightGuard&& other) noexcept {
+    finish(nullptr);
+    flights_ = other.flights_;
+    flight_ = std::move(other.flight_);
+    return *this;
+  }
+
+  bool leads() const { return flight_ != nullptr; }
+  // Publishes `entry` to the followers now (the first call wins).
+  void finish(EntryPtr entry) {
+    if (flight_) flights_->finish(flight_, std::move(entry));
+    flight_.reset();
+  }
+
+ private:
+  Flights* flights_ = nullptr;
+  Flights::FlightPtr flight_;
+};
+
+}  // namespace foilcache::cache
