@@ -49,6 +49,15 @@ struct MemoryStoreConfig {
   std::size_t max_bytes = 256u << 20;    // byte bound of the embedded store (and later L1)
 };
 
+// The in-process tier in front of Redis (issue #5): a byte-bounded LRU per process whose
+// entries every invalidation removes on every replica (Redis pub/sub). An instance that
+// cannot hear invalidations for `max_staleness` stops using it until it hears them again.
+struct L1Config {
+  bool enabled = true;                   // only with Redis; the memory store is already in-process
+  std::size_t max_bytes = 64u << 20;
+  Duration max_staleness{1'000};         // bound on serving an entry invalidated elsewhere
+};
+
 struct AdminConfig {
   std::string token;                     // empty: admin API answers 403
 };
@@ -110,6 +119,8 @@ struct Route {
   // After ttl, within this window: answer from the stale entry when the app fails
   // (connect error, timeout, 5xx). 0: off.
   Duration stale_if_error{0};
+  bool l1 = true;                        // may be kept in the in-process tier (l1.enabled)
+  bool compress = true;                  // store compressible bodies >= 1 KiB gzip-compressed
   // How long an entry is kept in the store: ttl plus the larger stale window.
   Duration keep() const { return ttl + std::max(stale_while_revalidate, stale_if_error); }
 };
@@ -135,6 +146,7 @@ struct Config {
   bool trust_forwarded_headers = false;
   RedisConfig redis;
   MemoryStoreConfig memory;
+  L1Config l1;
   AdminConfig admin;
   WebhookConfig webhooks;
   IdentityConfig identity;

@@ -82,6 +82,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// The keys of SECTION in config_keys(); a section missing from the table is a programming error.
+const std::vector<std::string_view>& keys_of(std::string_view section) {
+  for (const auto& set : config_keys()) {
+    if (set.section == section) return set.keys;
+  }
+  throw std::logic_error("config_keys() has no section '" + std::string(section) + "'");
+}
+
 // One value in the document with the position to blame for it.
 struct Value {
   YAML::Node node;
@@ -144,9 +152,11 @@ class Loader {
   }
   void error(const Value& value, std::string_view message) { error(value.mark, message); }
 
-  // Splits MAP into its fields, reporting unknown and duplicate keys. A null node (an
+  // Splits MAP into its fields, reporting unknown and duplicate keys; the keys allowed are
+  // config_keys()' entry for SECTION, WHERE names the mapping in messages. A null node (an
   // empty section) has no fields.
-  Fields fields(const Value& map, std::string_view where, std::initializer_list<std::string_view> allowed) {
+  Fields fields(const Value& map, std::string_view where, std::string_view section) {
+    const std::vector<std::string_view>& allowed = keys_of(section);
     Fields result;
     if (!map.node || map.node.IsNull()) return result;
     if (!map.node.IsMap()) {
@@ -313,21 +323,25 @@ class Loader {
       error(YAML::Mark(), "the config must be a mapping of keys (listen, upstream, routes, ...)");
       return;
     }
-    const Fields f = fields(top, "the top level",
-                            {"listen", "upstream", "threads", "trust_forwarded_headers", "redis", "memory",
-                             "admin", "webhooks", "identity", "timeouts", "limits", "log", "routes", "warm"});
+    const Fields f = fields(top, "the top level", "");
     if (const Value* v = f.get("listen")) load_listen(*v, config);
     if (const Value* v = f.get("upstream")) load_upstream(*v, config);
     set(f, "threads", config.threads, [&](const Value& v) { return integer(v, 0, 1024); });
     set(f, "trust_forwarded_headers", config.trust_forwarded_headers,
         [&](const Value& v) { return boolean(v); });
     if (const Value* v = f.get("redis")) load_redis(*v, config.redis);
+    if (const Value* v = f.get("l1")) {
+      const Fields l = fields(*v, "l1", "l1");
+      set(l, "enabled", config.l1.enabled, [&](const Value& x) { return boolean(x); });
+      set(l, "max_bytes", config.l1.max_bytes, [&](const Value& x) { return size(x); });
+      set(l, "max_staleness", config.l1.max_staleness, [&](const Value& x) { return duration(x); });
+    }
     if (const Value* v = f.get("memory")) {
-      const Fields m = fields(*v, "memory", {"max_bytes"});
+      const Fields m = fields(*v, "memory", "memory");
       set(m, "max_bytes", config.memory.max_bytes, [&](const Value& x) { return size(x); });
     }
     if (const Value* v = f.get("admin")) {
-      const Fields a = fields(*v, "admin", {"token"});
+      const Fields a = fields(*v, "admin", "admin");
       set(a, "token", config.admin.token, [&](const Value& x) { return string(x); });
     }
     if (const Value* v = f.get("webhooks")) load_webhooks(*v, config.webhooks);
@@ -348,7 +362,7 @@ class Loader {
         error(item, "each warm entry must be a mapping (url, headers)");
         continue;
       }
-      const Fields f = fields(item, "warm entry", {"url", "headers"});
+      const Fields f = fields(item, "warm entry", "warm[]");
       WarmRequest request;
       if (const Value* v = f.get("url")) {
         if (auto text = typed_text(*v)) request.target = std::move(*text);
@@ -459,8 +473,7 @@ class Loader {
   }
 
   void load_redis(const Value& value, RedisConfig& redis) {
-    const Fields f = fields(
-        value, "redis", {"url", "prefix", "timeout", "connect_timeout", "reconnect_min", "reconnect_max"});
+    const Fields f = fields(value, "redis", "redis");
     if (const Value* v = f.get("url")) {
       if (auto text = string(*v)) parse_redis_url(*v, std::move(*text), redis);
     }
@@ -536,7 +549,7 @@ class Loader {
   }
 
   void load_webhooks(const Value& value, WebhookConfig& webhooks) {
-    const Fields f = fields(value, "webhooks", {"secret", "events"});
+    const Fields f = fields(value, "webhooks", "webhooks");
     set(f, "secret", webhooks.secret, [&](const Value& x) { return string(x); });
     const Value* events = f.get("events");
     if (events == nullptr || !events->node || events->node.IsNull()) return;
@@ -561,7 +574,7 @@ class Loader {
   }
 
   void load_identity(const Value& value, IdentityConfig& identity) {
-    const Fields f = fields(value, "identity", {"secret", "cookies"});
+    const Fields f = fields(value, "identity", "identity");
     set(f, "secret", identity.secret, [&](const Value& x) { return string(x); });
     if (const Value* v = f.get("cookies")) {
       identity.cookies.clear();
@@ -578,9 +591,7 @@ class Loader {
   }
 
   void load_timeouts(const Value& value, TimeoutsConfig& t) {
-    const Fields f = fields(value, "timeouts",
-                            {"read_header", "read_body", "idle", "write", "upstream_connect",
-                             "upstream_response", "upstream_idle", "tunnel_idle", "drain", "coalesce_wait"});
+    const Fields f = fields(value, "timeouts", "timeouts");
     auto positive = [&](const Value& x) { return duration(x); };
     set(f, "read_header", t.read_header, positive);
     set(f, "read_body", t.read_body, positive);
@@ -597,9 +608,7 @@ class Loader {
   }
 
   void load_limits(const Value& value, LimitsConfig& limits) {
-    const Fields f = fields(value, "limits",
-                            {"max_header_bytes", "max_body_bytes", "max_entry_bytes", "upstream_pool_size",
-                             "warm_concurrency"});
+    const Fields f = fields(value, "limits", "limits");
     set(f, "max_header_bytes", limits.max_header_bytes, [&](const Value& x) { return size(x); });
     set(f, "max_body_bytes", limits.max_body_bytes, [&](const Value& x) { return size(x); });
     set(f, "max_entry_bytes", limits.max_entry_bytes, [&](const Value& x) { return size(x); });
@@ -609,7 +618,7 @@ class Loader {
   }
 
   void load_log(const Value& value, LogConfig& log) {
-    const Fields f = fields(value, "log", {"level", "access"});
+    const Fields f = fields(value, "log", "log");
     if (const Value* v = f.get("level")) {
       if (auto level = typed_text(*v)) {
         if (*level == "error" || *level == "warn" || *level == "info" || *level == "debug") {
@@ -646,9 +655,7 @@ class Loader {
       return false;
     }
     const Value self{value.node, value.mark, "route"};
-    const Fields f = fields(self, "route",
-                            {"name", "match", "ttl", "key", "tags", "shared", "statuses", "max_entry_bytes",
-                             "stale_if_error", "stale_while_revalidate"});
+    const Fields f = fields(self, "route", "routes[]");
     const std::size_t errors_before = errors_.size();
 
     const Value* name = f.get("name");
@@ -692,6 +699,8 @@ class Loader {
     set(f, "stale_while_revalidate", route.stale_while_revalidate,
         [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
     set(f, "stale_if_error", route.stale_if_error, [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
+    set(f, "l1", route.l1, [&](const Value& x) { return boolean(x); });
+    set(f, "compress", route.compress, [&](const Value& x) { return boolean(x); });
     if (route.shared && route.key.uses_user()) {
       error(*f.get("shared"), label +
                                   ": 'shared: true' says the response does not depend on the caller, "
@@ -762,6 +771,33 @@ class Loader {
 };
 
 }  // namespace
+
+// The allow-list of every mapping with fixed keys. The order matters only for "did you
+// mean" suggestions (the first closest key wins). A function-local static: safe to use
+// during other translation units' static initialization.
+const std::vector<KeySet>& config_keys() {
+  static const std::vector<KeySet> keys{
+      {"",
+       {"listen", "upstream", "threads", "trust_forwarded_headers", "redis", "memory", "l1", "admin", "webhooks",
+        "identity", "timeouts", "limits", "log", "routes", "warm"}},
+      {"redis", {"url", "prefix", "timeout", "connect_timeout", "reconnect_min", "reconnect_max"}},
+      {"memory", {"max_bytes"}},
+      {"l1", {"enabled", "max_bytes", "max_staleness"}},
+      {"admin", {"token"}},
+      {"webhooks", {"secret", "events"}},
+      {"identity", {"secret", "cookies"}},
+      {"timeouts",
+       {"read_header", "read_body", "idle", "write", "upstream_connect", "upstream_response", "upstream_idle",
+        "tunnel_idle", "drain", "coalesce_wait"}},
+      {"limits", {"max_header_bytes", "max_body_bytes", "max_entry_bytes", "upstream_pool_size", "warm_concurrency"}},
+      {"log", {"level", "access"}},
+      {"routes[]",
+       {"name", "match", "ttl", "key", "tags", "shared", "statuses", "max_entry_bytes", "stale_if_error",
+        "stale_while_revalidate", "l1", "compress"}},
+      {"warm[]", {"url", "headers"}},
+  };
+  return keys;
+}
 
 ConfigError::ConfigError(std::vector<std::string> errors)
     : std::runtime_error(join(errors)), errors_(std::move(errors)) {}

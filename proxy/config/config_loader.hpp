@@ -37,6 +37,19 @@ std::shared_ptr<const Config> load_config_file(const std::string& path, const En
 std::shared_ptr<const Config> load_config_string(const std::string& yaml, const std::string& source_name,
                                                  const EnvLookup& env = process_env());
 
+// The keys one mapping of the file may have; any other key there is an error.
+struct KeySet {
+  // Where the mapping is: "" (the top level), a section ("redis", "timeouts", "l1", ...),
+  // or a list's entries with "[]" ("routes[]": each route, "warm[]": each warm request).
+  std::string_view section;
+  std::vector<std::string_view> keys;  // in the order of the config reference
+};
+// Every mapping with a fixed set of keys, exactly as the loader checks them (the one table
+// it reads its allow-lists from; conf/foilcache.schema.json must list the same keys).
+// Mappings whose keys are free (webhooks.events: event names; warm[].headers: header
+// names) are not in it. Static storage; safe to call from any thread.
+const std::vector<KeySet>& config_keys();
+
 // The value grammars of the loader, exposed for tests and for other config sources.
 // "250ms", "30s", "5m", "1h", "1h30m" or integer seconds; std::nullopt when malformed.
 std::optional<Duration> parse_duration(std::string_view text);
