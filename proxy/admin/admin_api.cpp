@@ -155,9 +155,35 @@ net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_h
   co_return json_response(request, http::status::ok, buffer.GetString());
 }
 
+constexpr auto kAckPoll = std::chrono::milliseconds(1);
+
+// Applies `invalidation` to this process's L1 and publishes it to the other instances,
+// then waits until every subscriber acknowledged it (bounded by l1.max_staleness, past
+// which an instance that did not hear it no longer trusts its L1 anyway): when this
+// returns, no replica serves what was invalidated.
+net::awaitable<void> broadcast(app::Worker& worker, cache::Invalidation invalidation) {
+  static std::atomic<std::uint64_t> sequence{0};
+  if (worker.shared.l1) worker.shared.l1->apply(invalidation);
+  invalidation.id = worker.shared.instance_id + ":" + std::to_string(sequence.fetch_add(1) + 1);
+  const auto receivers = co_await worker.store->publish(invalidation.encode());
+  if (!receivers || *receivers <= 0) co_return;
+  const auto deadline = std::chrono::steady_clock::now() + worker.config->l1.max_staleness;
+  net::steady_timer timer(worker.ioc);
+  for (;;) {
+    const auto acknowledged = co_await worker.store->acknowledgements(invalidation.id);
+    if (!acknowledged || *acknowledged >= *receivers || std::chrono::steady_clock::now() >= deadline) co_return;
+    timer.expires_after(kAckPoll);
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+  }
+}
+
 net::awaitable<Response> remove(app::Worker& worker, Stats& stats, const http::request_header<>& request,
                                 std::string glob, const char* field) {
+  cache::Invalidation invalidation;
+  invalidation.kind = glob == "*" ? cache::Invalidation::Kind::kClear : cache::Invalidation::Kind::kPattern;
+  invalidation.value = glob;
   const auto removed = co_await worker.store->remove_matching(std::move(glob));
+  co_await broadcast(worker, std::move(invalidation));
   stats.add(Stat::kDeletes, removed.count);
   if (removed.status != cache::StoreStatus::kOk) {
     co_return error(request, http::status::service_unavailable,
@@ -188,7 +214,13 @@ std::string tags_json(const std::string* event, const std::vector<std::string>& 
 net::awaitable<bool> invalidate_tags(app::Worker& worker, const std::vector<std::string>& tags) {
   for (const auto& tag : tags) {
     std::string name = tag;  // a named local: GCC 12 and by-value coroutine arguments
-    if (co_await worker.store->invalidate_tag(std::move(name)) != cache::StoreStatus::kOk) co_return false;
+    std::uint64_t generation = 0;
+    if (co_await worker.store->invalidate_tag(std::move(name), &generation) != cache::StoreStatus::kOk) co_return false;
+    cache::Invalidation invalidation;
+    invalidation.kind = cache::Invalidation::Kind::kTag;
+    invalidation.value = tag;
+    invalidation.generation = generation;
+    co_await broadcast(worker, std::move(invalidation));
     if (auto* m = worker.shared.metrics) m->count_invalidation(tag);
   }
   if (worker.shared.on_invalidated && !tags.empty()) worker.shared.on_invalidated(tags);
@@ -295,6 +327,10 @@ net::awaitable<Response> handle_admin(app::Worker& worker, Stats& stats, const h
         co_return error(request, http::status::service_unavailable, "store unavailable");
       }
       if (status == cache::StoreStatus::kNotFound) co_return error(request, http::status::not_found, "no such entry");
+      cache::Invalidation invalidation;
+      invalidation.kind = cache::Invalidation::Kind::kKey;
+      invalidation.value = key;
+      co_await broadcast(worker, std::move(invalidation));
       stats.add(Stat::kDeletes);
       co_return json_response(request, http::status::ok, count_json("deleted", 1));
     }

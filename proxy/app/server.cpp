@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <random>
 #include <system_error>
 
 #include "proxy/app/log.hpp"
@@ -21,6 +22,27 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);  // after EMFI
 constexpr auto kDrainPoll = std::chrono::milliseconds(10);
 // How often this process adds its stats to the shared counters (INTERFACE: at least 1/s).
 constexpr auto kStatsFlushInterval = std::chrono::milliseconds(500);
+
+// Publishes a heartbeat on the invalidation channel every max_staleness / 4, so every
+// instance (this one included) can tell that it still hears the channel.
+net::awaitable<void> heartbeat(Worker& worker) {
+  net::steady_timer timer(worker.ioc);
+  const std::string beat = cache::Invalidation{}.encode();
+  while (!worker.shared.draining.load()) {
+    std::string message = beat;
+    co_await worker.store->publish(std::move(message));
+    timer.expires_after(worker.config->l1.max_staleness / 4);
+    co_await timer.async_wait(kNoThrow);
+  }
+}
+
+std::string random_instance_id() {
+  std::random_device device;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 12; ++i) id.push_back(kHex[device() & 0xf]);
+  return id;
+}
 
 // Adds what this process counted to the store's shared counters, every
 // kStatsFlushInterval, until the server drains (then once more). A failed flush keeps the
@@ -99,6 +121,7 @@ Server::Server(std::shared_ptr<const config::Config> config, std::string config_
       store_factory_(std::move(store_factory)),
       metrics_(std::make_unique<metrics::Metrics>(config_->redis.url.empty() ? "memory" : "redis")) {
   shared_.metrics = metrics_.get();
+  shared_.instance_id = random_instance_id();
 }
 
 Server::~Server() {
@@ -132,6 +155,7 @@ void Server::start() {
   warmer_ = std::make_unique<Warmer>(first, loopback_for(config_->listen_host, port_));
   shared_.on_invalidated = [warmer = warmer_.get()](const std::vector<std::string>& tags) { warmer->warm_tags(tags); };
   warmer_->start();
+  if (!config_->redis.url.empty() && config_->l1.enabled) start_l1(first);
   metrics_->add_scrape_hook([stores = shared_.stores](metrics::Metrics& m) {
     m.set_store_up(std::all_of(stores.begin(), stores.end(), [](const cache::Store* s) { return s->available(); }));
     m.set_breakers_open(
@@ -143,6 +167,29 @@ void Server::start() {
       w->ioc.run();
     });
   }
+}
+
+void Server::start_l1(Worker& first) {
+  l1_ = std::make_unique<cache::L1>(config_->l1);
+  shared_.l1 = l1_.get();
+  subscriber_ = std::make_shared<redis::RedisClient>(first.ioc, config_->redis);
+  cache::L1* l1 = l1_.get();
+  Worker* worker = &first;
+  subscriber_->subscribe(
+      config_->redis.prefix + "@invalidate",
+      [l1, worker](std::string_view payload) {
+        const auto message = cache::Invalidation::decode(payload);
+        if (!message) return;
+        l1->heard();
+        if (message->kind == cache::Invalidation::Kind::kHeartbeat) return;
+        l1->apply(*message);
+        if (!message->id.empty()) net::co_spawn(worker->ioc, worker->store->acknowledge(message->id), net::detached);
+      },
+      [l1] { l1->resubscribed(); });
+  subscriber_->start();
+  net::co_spawn(first.ioc, heartbeat(first), net::detached);
+  metrics_->set_l1(0, false);  // creates the series now, before the io threads scrape
+  metrics_->add_scrape_hook([l1](metrics::Metrics& m) { m.set_l1(l1->cache().bytes(), l1->trusted()); });
 }
 
 void Server::apply_config(std::shared_ptr<const config::Config> config) {

@@ -12,6 +12,7 @@
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/metrics/metrics.hpp"
+#include "proxy/redis/redis_client.hpp"
 
 namespace foilcache::app {
 
@@ -45,6 +46,8 @@ class Server {
 
  private:
   void reload_from_file();
+  // Creates the L1 tier, its subscriber and the heartbeat on the first worker.
+  void start_l1(Worker& first);
 
   std::shared_ptr<const config::Config> config_;
   std::string config_path_;
@@ -55,6 +58,9 @@ class Server {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::vector<std::thread> threads_;
   std::unique_ptr<Warmer> warmer_;  // on the first worker; destroyed before it
+  // The L1 tier and the subscriber that keeps it coherent (Redis mode with l1.enabled).
+  std::unique_ptr<cache::L1> l1_;
+  std::shared_ptr<redis::RedisClient> subscriber_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

@@ -13,6 +13,7 @@
 #include "proxy/app/access_log.hpp"
 #include "proxy/admin/stats.hpp"
 #include "proxy/cache/coalescing.hpp"
+#include "proxy/cache/l1.hpp"
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/net.hpp"
@@ -34,6 +35,10 @@ struct SharedState {
   std::vector<const cache::Store*> stores;
   // The process's metrics (owned by the Server; outlives the workers). May be null in tests.
   metrics::Metrics* metrics = nullptr;
+  // The in-process tier in front of Redis (owned by the Server); null when off.
+  cache::L1* l1 = nullptr;
+  // Names this process in invalidation message ids (random per start).
+  std::string instance_id;
   // Misses being fetched upstream, by key: concurrent ones wait for the first (coalescing).
   cache::Flights flights;
   // The admin API's hit/miss/set/delete/stale/bypass counters of this process.

@@ -32,7 +32,7 @@ Flights::Joined Flights::join(const std::string& key) {
   return {it->second, inserted};
 }
 
-void Flights::finish(const FlightPtr& flight, EntryPtr entry) {
+void Flights::publish(const FlightPtr& flight, EntryPtr entry) {
   std::vector<std::shared_ptr<Waiter>> waiters;
   {
     std::lock_guard lock(mutex_);
@@ -40,10 +40,25 @@ void Flights::finish(const FlightPtr& flight, EntryPtr entry) {
     flight->done = true;
     flight->entry = entry;
     waiters.swap(flight->waiters);
-    const auto it = flights_.find(flight->key);
-    if (it != flights_.end() && it->second == flight) flights_.erase(it);
+    // Without an entry there is nothing for later arrivals: the flight ends now.
+    if (!entry) erase_locked(flight);
   }
-  for (auto& waiter : waiters) {
+  wake(waiters, entry);
+}
+
+void Flights::finish(const FlightPtr& flight, EntryPtr entry) {
+  publish(flight, std::move(entry));
+  std::lock_guard lock(mutex_);
+  erase_locked(flight);
+}
+
+void Flights::erase_locked(const FlightPtr& flight) {
+  const auto it = flights_.find(flight->key);
+  if (it != flights_.end() && it->second == flight) flights_.erase(it);
+}
+
+void Flights::wake(const std::vector<std::shared_ptr<Waiter>>& waiters, const EntryPtr& entry) {
+  for (const auto& waiter : waiters) {
     net::post(waiter->timer.get_executor(), [waiter, entry] {
       waiter->entry = entry;
       waiter->woken = true;

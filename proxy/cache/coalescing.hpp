@@ -21,6 +21,8 @@
 
 namespace foilcache::cache {
 
+struct Waiter;  // a follower's wake-up (coalescing.cpp)
+
 class Flights {
  public:
   class Flight;
@@ -34,8 +36,12 @@ class Flights {
   // The flight of `key`: a new one led by the caller, or the one in progress.
   Joined join(const std::string& key);
 
-  // Leader: ends the flight with `entry` (null: not storable, or the fetch failed; the
-  // followers then go upstream themselves). Idempotent; FlightGuard calls it at the latest.
+  // Leader: gives `entry` to every follower (null: not storable, or the fetch failed; the
+  // followers then go upstream themselves). A flight published with an entry stays joinable
+  // until finish(): a request arriving while the entry is being written to the store gets
+  // it at once instead of missing in the store and fetching again. The first call wins.
+  void publish(const FlightPtr& flight, EntryPtr entry);
+  // Leader: publishes `entry` if nothing was published yet, and ends the flight.
   void finish(const FlightPtr& flight, EntryPtr entry);
 
   // Follower: the leader's entry, or null when it had none or `bound` passed first.
@@ -45,6 +51,9 @@ class Flights {
   std::size_t in_flight() const;  // keys being fetched now (for tests and metrics)
 
  private:
+  void erase_locked(const FlightPtr& flight);
+  static void wake(const std::vector<std::shared_ptr<Waiter>>& waiters, const EntryPtr& entry);
+
   mutable std::mutex mutex_;
   std::unordered_map<std::string, FlightPtr> flights_;
 };
@@ -67,7 +76,11 @@ class FlightGuard {
   }
 
   bool leads() const { return flight_ != nullptr; }
-  // Publishes `entry` to the followers now (the first call wins).
+  // Gives `entry` to the followers now; the flight ends with the guard (the first call wins).
+  void publish(EntryPtr entry) {
+    if (flight_) flights_->publish(flight_, std::move(entry));
+  }
+  // Publishes `entry` (unless published already) and ends the flight now.
   void finish(EntryPtr entry) {
     if (flight_) flights_->finish(flight_, std::move(entry));
     flight_.reset();

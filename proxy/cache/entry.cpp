@@ -8,6 +8,8 @@
 // and nothing after: trailing bytes make the value invalid.
 #include "proxy/cache/entry.hpp"
 
+#include "proxy/net.hpp"
+
 #include <cstring>
 #include <type_traits>
 
@@ -80,8 +82,17 @@ class Reader {
 
 }  // namespace
 
+void finish_entry(Entry& entry) {
+  const auto reason = http::obsolete_reason(http::int_to_status(entry.status));
+  entry.head.clear();
+  entry.head.reserve(32 + entry.headers.size() * 48);
+  entry.head.append("HTTP/1.1 ").append(std::to_string(entry.status)).append(" ");
+  entry.head.append(reason.data(), reason.size()).append("\r\n");
+  for (const auto& [name, value] : entry.headers) entry.head.append(name).append(": ").append(value).append("\r\n");
+}
+
 std::size_t Entry::approx_bytes() const {
-  std::size_t total = kEntryOverhead + body.size() + route.size();
+  std::size_t total = kEntryOverhead + body.size() + route.size() + head.size();
   for (const auto& [tag, generation] : tags) total += kHeaderOverhead + tag.size();
   for (const auto& [name, value] : headers) total += kHeaderOverhead + name.size() + value.size();
   return total;
@@ -152,6 +163,7 @@ EntryPtr decode_entry(std::string_view bytes) {
     return nullptr;
   }
   entry->body.assign(body);
+  finish_entry(*entry);
   return entry;
 }
 

@@ -23,11 +23,17 @@ struct Entry {
   // The route's tags, each with the generation it had when the response was fetched: the
   // entry is valid only while every tag still has that generation (see Store::get).
   std::vector<std::pair<std::string, std::uint64_t>> tags;
+  // The status line and `headers`, serialized once ("HTTP/1.1 200 OK\r\nName: value\r\n...")
+  // by finish_entry(), so a hit writes them without re-serializing (not encoded: derived).
+  std::string head;
 
   std::size_t approx_bytes() const;  // body + headers + fixed overhead, for byte bounds
 };
 
 using EntryPtr = std::shared_ptr<const Entry>;
+
+// Fills entry.head from status and headers. Call once the entry is complete, before sharing it.
+void finish_entry(Entry& entry);
 
 // Binary codec used by RedisStore (versioned; decode rejects anything malformed).
 std::string encode_entry(const Entry& entry);

@@ -209,8 +209,9 @@ net::awaitable<GetResult> MemoryStore::get(std::string key, std::span<const std:
   co_return result;
 }
 
-net::awaitable<StoreStatus> MemoryStore::invalidate_tag(std::string tag) {
+net::awaitable<StoreStatus> MemoryStore::invalidate_tag(std::string tag, std::uint64_t* generation) {
   cache_->bump_generation(tag);
+  if (generation) *generation = cache_->generation(tag);
   co_return StoreStatus::kOk;
 }
 

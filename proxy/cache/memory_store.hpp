@@ -88,7 +88,7 @@ class MemoryStore final : public Store {
   net::awaitable<StoreStatus> del(std::string key) override;
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
-  net::awaitable<StoreStatus> invalidate_tag(std::string tag) override;
+  net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation = nullptr) override;
   bool available() const override { return true; }
   const char* mode() const override { return "memory"; }
 

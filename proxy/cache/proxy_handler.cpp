@@ -24,6 +24,10 @@ constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // How often a coalesced request polls the store while another instance fetches.
 constexpr auto kCoalescePoll = std::chrono::milliseconds(20);
+// The cross-instance fetch lock expires after this even if its holder never releases it
+// (Redis failed at that moment, the process died): a fetch slower than this may be
+// repeated by another instance, but an orphaned lock never stalls a key for long.
+constexpr auto kLockTtl = std::chrono::milliseconds(1000);
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -173,6 +177,7 @@ struct ForwardPlan {
   EntryPtr stale;                       // an expired entry, for stale-if-error
   FlightGuard* flight = nullptr;        // set when this request leads a coalesced fetch
   bool stored = false;                  // a storable entry was made (and published)
+  bool publish_only = false;            // give the entry to coalesced followers, do not store it
 };
 
 void count_error(const Context& ctx, metrics::ErrorKind kind) {
@@ -183,9 +188,22 @@ void observe_store(const Context& ctx, metrics::StoreOp op, SteadyClock::time_po
   if (auto* m = ctx.worker.shared.metrics) m->observe_store(op, SteadyClock::now() - started);
 }
 
+// Milliseconds of freshness `entry` has left (negative once expired).
+std::int64_t fresh_ms_left(const Entry& entry) {
+  return static_cast<std::int64_t>(entry.ttl_s) * 1000 - (now_ms() - entry.stored_at_ms);
+}
+
+// Keeps a fresh `entry` in the L1 tier (when `route` allows it) for the rest of its freshness.
+void remember(app::Worker& worker, const config::Route& route, std::string key, const EntryPtr& entry) {
+  if (!route.l1 || worker.shared.l1 == nullptr) return;
+  const auto left = fresh_ms_left(*entry);
+  if (left > 0) worker.shared.l1->put(std::move(key), entry, std::chrono::milliseconds(left));
+}
+
 // Puts `entry`, counting the bytes written, its latency and a failure.
-net::awaitable<void> store_entry(app::Worker& worker, std::string key, EntryPtr entry,
+net::awaitable<void> store_entry(app::Worker& worker, const config::Route& route, std::string key, EntryPtr entry,
                                  std::chrono::milliseconds keep) {
+  remember(worker, route, key, entry);
   const auto started = SteadyClock::now();
   const auto bytes = entry->approx_bytes();
   const auto status = co_await worker.store->put(std::move(key), std::move(entry), keep);
@@ -257,36 +275,50 @@ net::awaitable<Outcome> upstream_failed(Context& ctx, const ForwardPlan& plan, c
 net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const char* x_cache,
                                     std::string_view cache_status) {
   const bool keep_alive = ctx.keep_alive();
-  const bool from_cache = std::string_view(x_cache) != "MISS";
+  const bool from_cache = std::string_view(x_cache) == "HIT" || std::string_view(x_cache) == "STALE";
   const bool unchanged = from_cache && not_modified(ctx.ex.parser.get(), *entry);
   const unsigned status = unchanged ? 304 : entry->status;
-  const auto reason = http::obsolete_reason(http::int_to_status(status));
+  // The stored status line and headers were serialized once (finish_entry); a 304 picks
+  // the headers it repeats.
   std::string head;
-  head.reserve(256 + entry->headers.size() * 48);
-  head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
-  head.append(reason.data(), reason.size()).append("\r\n");
-  for (const auto& [name, value] : entry->headers) {
-    if (!unchanged || kept_in_304(name)) head.append(name).append(": ").append(value).append("\r\n");
+  if (unchanged) {
+    head.append("HTTP/1.1 304 Not Modified\r\n");
+    for (const auto& [name, value] : entry->headers) {
+      if (kept_in_304(name)) head.append(name).append(": ").append(value).append("\r\n");
+    }
   }
-  head.append("X-Cache: ").append(x_cache).append("\r\nCache-Status: ").append(cache_status);
-  head.append("\r\nCache-Control: ").append(cache_control_value(*ctx.route));
-  if (from_cache) head.append("\r\nAge: ").append(std::to_string(age_seconds(*entry)));
+  const std::string_view stored_head = unchanged ? std::string_view(head) : std::string_view(entry->head);
+  std::string own;  // the proxy's own headers and the framing
+  own.reserve(160);
+  own.append("X-Cache: ").append(x_cache).append("\r\nCache-Status: ").append(cache_status);
+  own.append("\r\nCache-Control: ").append(cache_control_value(*ctx.route));
+  if (from_cache) own.append("\r\nAge: ").append(std::to_string(age_seconds(*entry)));
   const bool body = !unchanged && !ctx.head;
-  if (!unchanged) head.append("\r\nContent-Length: ").append(std::to_string(entry->body.size()));
-  head.append("\r\n");
+  if (!unchanged) own.append("\r\nContent-Length: ").append(std::to_string(entry->body.size()));
+  own.append("\r\n");
   // HTTP/1.1 keeps the connection by default; an HTTP/1.0 client must be told.
   if (!keep_alive) {
-    head.append("Connection: close\r\n");
+    own.append("Connection: close\r\n");
   } else if (ctx.version < 11) {
-    head.append("Connection: keep-alive\r\n");
+    own.append("Connection: keep-alive\r\n");
   }
-  head.append("\r\n");
+  own.append("\r\n");
 
-  const std::array<net::const_buffer, 2> buffers{net::buffer(head),
+  const std::array<net::const_buffer, 3> buffers{net::buffer(stored_head.data(), stored_head.size()),
+                                                 net::buffer(own),
                                                  net::buffer(entry->body.data(), body ? entry->body.size() : 0)};
   ctx.ex.client.expires_after(ctx.config.timeouts.write);
   auto [ec, n] = co_await net::async_write(ctx.ex.client, buffers, kNoThrow);
   co_return Outcome{keep_alive && !ec, status, x_cache, body ? entry->body.size() : 0, {}, {}};
+}
+
+// True when `entry` was stored under exactly `tags` (a reload may have changed the route's).
+bool same_tags(const Entry& entry, const std::vector<std::string>& tags) {
+  if (entry.tags.size() != tags.size()) return false;
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (entry.tags[i].first != tags[i]) return false;
+  }
+  return true;
 }
 
 // Cache-Status of a hit on `entry` (RFC 9211; ttl: freshness left, negative when stale).
@@ -315,13 +347,14 @@ EntryPtr make_entry(const config::Route& route, const std::vector<std::uint64_t>
     if (is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
   }
   if (response.count(http::field::etag) == 0) entry->headers.emplace_back("ETag", body_etag(entry->body));
+  finish_entry(*entry);
   return entry;
 }
 
 // A storable entry was made from the app's answer: publish it to the coalesced followers.
 void publish(ForwardPlan& plan, const EntryPtr& entry) {
   plan.stored = true;
-  if (plan.flight) plan.flight->finish(entry);
+  if (plan.flight) plan.flight->publish(entry);
 }
 
 // Sends the request (header, then any body, streamed) upstream and relays the response
@@ -434,14 +467,17 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
     if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
     auto entry = make_entry(*ctx.route, plan.generations, response, std::move(body));
     publish(plan, entry);
-    co_await store_entry(ctx.worker, plan.key, entry, ctx.route->keep());
-    const std::string cache_status = plan.cache_status + "; fwd-status=" + std::to_string(status) + "; stored";
+    if (!plan.publish_only) co_await store_entry(ctx.worker, *ctx.route, plan.key, entry, ctx.route->keep());
+    const std::string cache_status =
+        plan.cache_status + "; fwd-status=" + std::to_string(status) + (plan.publish_only ? "" : "; stored");
     co_return co_await serve_entry(ctx, entry, plan.x_cache, cache_status);
   }
   if (store) response.set(http::field::cache_control, cache_control_value(*ctx.route));
   if (ctx.route) {
     std::string cache_status = plan.cache_status;
-    if (*plan.x_cache == 'M') cache_status += "; fwd-status=" + std::to_string(status) + (store ? "; stored" : "");
+    if (*plan.x_cache == 'M') {
+      cache_status += "; fwd-status=" + std::to_string(status) + (store && !plan.publish_only ? "; stored" : "");
+    }
     response.set("Cache-Status", cache_status);
   }
 
@@ -492,8 +528,11 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
     // The client already has its answer; storing must not delay the next request.
     auto entry = make_entry(*ctx.route, plan.generations, response, std::move(captured));
     publish(plan, entry);
-    net::co_spawn(ctx.worker.ioc, store_entry(ctx.worker, plan.key, std::move(entry), ctx.route->keep()),
-                  net::detached);
+    if (!plan.publish_only) {
+      net::co_spawn(ctx.worker.ioc,
+                    store_entry(ctx.worker, *ctx.route, plan.key, std::move(entry), ctx.route->keep()),
+                    net::detached);
+    }
   }
   co_return outcome;
 }
@@ -547,6 +586,28 @@ bool is_upgrade(const http::request_header<>& request) {
   return request.count(http::field::upgrade) != 0;
 }
 
+// A miss while the store is unavailable: concurrent ones of one key in this process share
+// one fetch (published to the followers, never stored), so an outage does not turn a burst
+// into a stampede on the app.
+net::awaitable<Outcome> bypass_coalesced(Context& ctx, ForwardPlan& plan) {
+  auto& flights = ctx.worker.shared.flights;
+  auto joined = flights.join(plan.key);
+  if (!joined.leader) {
+    EntryPtr entry = co_await flights.wait(joined.flight, ctx.worker.ioc.get_executor(),
+                                           ctx.config.timeouts.coalesce_wait);
+    if (entry) {
+      if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(false);
+      co_return co_await serve_entry(ctx, entry, "BYPASS", "foilcache; fwd=bypass; detail=store-unavailable-coalesced");
+    }
+    co_return co_await forward(ctx, plan);
+  }
+  FlightGuard guard(flights, std::move(joined.flight));
+  plan.flight = &guard;
+  plan.store = true;        // make the entry (for the followers)...
+  plan.publish_only = true;  // ...but do not write it to the unavailable store
+  co_return co_await forward(ctx, plan);
+}
+
 // A miss that other requests for the same key may share. In this process the first one
 // leads and the others wait (bounded by timeouts.coalesce_wait) for its entry. With a
 // shared store the leader also takes the key's Redis lock, so one instance fetches while
@@ -577,7 +638,7 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
   for (;;) {
     std::string key = plan.key;  // named locals: GCC 12 and by-value coroutine arguments
     std::string attempt = token;
-    const auto lock = co_await store.try_lock(std::move(key), std::move(attempt), bound);
+    const auto lock = co_await store.try_lock(std::move(key), std::move(attempt), std::min(bound, kLockTtl));
     if (lock == LockResult::kAcquired) {
       Outcome outcome = co_await forward(ctx, plan);
       std::string unlock_key = plan.key;
@@ -637,7 +698,7 @@ net::awaitable<void> refresh(app::Worker& worker, std::shared_ptr<const config::
     if (auto* m = worker.shared.metrics) m->count_error(metrics::ErrorKind::kUpstreamReset);
   }
   guard.finish(entry);
-  if (entry) co_await store_entry(worker, key, entry, route->keep());
+  if (entry) co_await store_entry(worker, *route, key, entry, route->keep());
   if (!token.empty()) co_await worker.store->unlock(std::move(key), std::move(token), entry == nullptr);
 }
 
@@ -712,14 +773,25 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   config::RenderInput input{"GET", path, query, &params, &request, user};
   std::string key = ctx.route->key.render(input);
 
+  if (ctx.route->l1 && worker.shared.l1) {
+    // The L1 tier holds only fresh entries that no invalidation has touched (cache::L1).
+    EntryPtr entry = worker.shared.l1->get(key);
+    if (entry && fresh_ms_left(*entry) > 0 && same_tags(*entry, ctx.route->tags)) {
+      co_return co_await serve_entry(ctx, entry, "HIT", hit_status(*entry));
+    }
+  }
   const auto lookup_started = SteadyClock::now();
   auto lookup = co_await worker.store->get(key, ctx.route->tags);
   observe_store(ctx, metrics::StoreOp::kGet, lookup_started);
   if (lookup.status == StoreStatus::kUnavailable) {
     count_error(ctx, metrics::ErrorKind::kStoreUnavailable);
-    // The store is down or slow: serve from the app, never an error, and don't try to store.
+    // The store is down or slow: serve from the app, never an error, and don't store. A
+    // burst of such misses still shares one fetch per key in this process.
     plan.cache_status = "foilcache; fwd=bypass; detail=store-unavailable";
-    co_return co_await forward(ctx, plan);
+    request.erase(http::field::accept_encoding);
+    if (ctx.head || ctx.config.timeouts.coalesce_wait.count() == 0) co_return co_await forward(ctx, plan);
+    plan.key = std::move(key);
+    co_return co_await bypass_coalesced(ctx, plan);
   }
   // The key does not name Accept-Encoding, so a stored body must be the identity encoding
   // every client can read (policy relies on this for Vary: Accept-Encoding).
@@ -728,7 +800,10 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   if (lookup.status == StoreStatus::kOk && lookup.entry) {
     const auto& entry = *lookup.entry;
     const auto expired_ms = now_ms() - entry.stored_at_ms - static_cast<std::int64_t>(entry.ttl_s) * 1000;
-    if (expired_ms < 0) co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(entry));
+    if (expired_ms < 0) {
+      remember(worker, *ctx.route, key, lookup.entry);
+      co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(entry));
+    }
     if (!ctx.head && expired_ms < ctx.route->stale_while_revalidate.count()) {
       start_refresh(ctx, key, lookup.generations);
       co_return co_await serve_entry(ctx, lookup.entry, "STALE", hit_status(entry, "stale-while-revalidate"));

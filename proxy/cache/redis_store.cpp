@@ -198,12 +198,39 @@ net::awaitable<CountResult> RedisStore::remove_matching(std::string glob) { co_r
 
 net::awaitable<CountResult> RedisStore::count() { co_return co_await scan("*", false); }
 
-net::awaitable<StoreStatus> RedisStore::invalidate_tag(std::string tag) {
+net::awaitable<StoreStatus> RedisStore::invalidate_tag(std::string tag, std::uint64_t* generation) {
   const std::string key = generation_key(tag);
   const std::array<std::string_view, 2> argv{"INCR", key};
   redis::Result result = co_await client_->command(argv);
-  co_return result.ec || result.reply.type != redis::ReplyType::kInteger ? StoreStatus::kUnavailable
-                                                                          : StoreStatus::kOk;
+  if (result.ec || result.reply.type != redis::ReplyType::kInteger) co_return StoreStatus::kUnavailable;
+  if (generation) *generation = static_cast<std::uint64_t>(result.reply.integer);
+  co_return StoreStatus::kOk;
+}
+
+net::awaitable<std::optional<std::int64_t>> RedisStore::publish(std::string message) {
+  const std::string name = channel();
+  const std::array<std::string_view, 3> argv{"PUBLISH", name, message};
+  redis::Result result = co_await client_->command(argv);
+  if (result.ec || result.reply.type != redis::ReplyType::kInteger) co_return std::nullopt;
+  co_return result.reply.integer;
+}
+
+net::awaitable<void> RedisStore::acknowledge(std::string id) {
+  const std::string key = prefix_ + "@ack:" + id;
+  std::vector<std::vector<std::string_view>> commands{{"INCR", key}, {"PEXPIRE", key, "10000"}};
+  co_await client_->pipeline(std::move(commands));
+}
+
+net::awaitable<std::optional<std::int64_t>> RedisStore::acknowledgements(std::string id) {
+  const std::string key = prefix_ + "@ack:" + id;
+  const std::array<std::string_view, 2> argv{"GET", key};
+  redis::Result result = co_await client_->command(argv);
+  if (result.ec || result.reply.is_error()) co_return std::nullopt;
+  if (result.reply.is_nil()) co_return 0;
+  std::int64_t value = 0;
+  const auto text = result.reply.str();
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  co_return value;
 }
 
 net::awaitable<LockResult> RedisStore::try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) {

@@ -18,6 +18,8 @@ namespace foilcache::cache {
 //   <prefix>@gen:<tag>  a tag's generation (INCR; no TTL: never evicted under volatile-*)
 //   <prefix>@stats      the shared counters (a hash; HINCRBY)
 //   <prefix>@lock:<key> the coalescing lock of an entry (SET NX PX GET; a token or "pass")
+//   <prefix>@ack:<id>   how many instances applied an invalidation message (INCR, 10 s TTL)
+// and the pub/sub channel <prefix>@invalidate (cache::L1).
 // Admin scans (clear, pattern, count) skip them. Every command names one key, so the
 // layout works unchanged on a Redis Cluster.
 // - get: GET key pipelined with GET of each tag's generation (one round trip), then
@@ -42,7 +44,12 @@ class RedisStore final : public Store {
   // SCAN MATCH <prefix><glob> in batches of kScanBatch; remove_matching UNLINKs each batch.
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
-  net::awaitable<StoreStatus> invalidate_tag(std::string tag) override;
+  net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation = nullptr) override;
+  net::awaitable<std::optional<std::int64_t>> publish(std::string message) override;
+  net::awaitable<void> acknowledge(std::string id) override;
+  net::awaitable<std::optional<std::int64_t>> acknowledgements(std::string id) override;
+  // The invalidation channel: <prefix>@invalidate.
+  std::string channel() const { return prefix_ + "@invalidate"; }
   net::awaitable<LockResult> try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) override;
   net::awaitable<void> unlock(std::string key, std::string token, bool pass) override;
   bool shares_counters() const override { return true; }

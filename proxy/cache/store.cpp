@@ -16,6 +16,12 @@ net::awaitable<LockResult> Store::try_lock(std::string, std::string, std::chrono
 
 net::awaitable<void> Store::unlock(std::string, std::string, bool) { co_return; }
 
+net::awaitable<std::optional<std::int64_t>> Store::publish(std::string) { co_return std::nullopt; }
+
+net::awaitable<void> Store::acknowledge(std::string) { co_return; }
+
+net::awaitable<std::optional<std::int64_t>> Store::acknowledgements(std::string) { co_return std::nullopt; }
+
 net::awaitable<StoreStatus> Store::add_counters(Counters) { co_return StoreStatus::kUnavailable; }
 
 net::awaitable<std::optional<Counters>> Store::read_counters() { co_return std::nullopt; }

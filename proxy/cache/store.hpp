@@ -81,7 +81,15 @@ class Store {
   // Invalidates every entry stored under `tag` in O(1): bumps the tag's generation, so
   // every entry that recorded an older one stops being found (its memory is reclaimed by
   // TTL). Effective for every instance sharing the backend once this returns kOk.
-  virtual net::awaitable<StoreStatus> invalidate_tag(std::string tag) = 0;
+  // `generation` (optional) receives the tag's new generation.
+  virtual net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation = nullptr) = 0;
+
+  // The invalidation channel of the L1 tier (cache::L1): publish returns how many
+  // subscribers received `message` (nullopt: unavailable, or no channel for this backend);
+  // each receiver acknowledges the message id once it applied it.
+  virtual net::awaitable<std::optional<std::int64_t>> publish(std::string message);
+  virtual net::awaitable<void> acknowledge(std::string id);
+  virtual net::awaitable<std::optional<std::int64_t>> acknowledgements(std::string id);
 
   // Cross-instance request coalescing: one upstream fetch per key among every instance
   // sharing the backend. try_lock takes the fetch lock of `key` for `ttl` under `token`

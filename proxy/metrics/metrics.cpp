@@ -117,6 +117,14 @@ Metrics::Metrics(std::string store_backend)
                              .Name("foilcache_store_breaker_open")
                              .Help("io threads whose Redis circuit breaker refuses commands (open or half-open)")
                              .Register(*registry_)),
+      l1_bytes(prometheus::BuildGauge()
+                   .Name("foilcache_l1_bytes")
+                   .Help("Bytes held by the in-process L1 tier (absent when it is off)")
+                   .Register(*registry_)),
+      l1_trusted(prometheus::BuildGauge()
+                     .Name("foilcache_l1_trusted")
+                     .Help("1 while the L1 tier hears the invalidation channel (else it is bypassed)")
+                     .Register(*registry_)),
       store_backend_(std::move(store_backend)) {
   for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_[i] = &errors_total.Add({{"kind", kErrorNames[i]}});
   for (auto& histogram : store_ops_) histogram = std::make_unique<AtomicHistogram>();
@@ -185,6 +193,17 @@ void Metrics::count_invalidation(std::string_view tag) { invalidations_total.Add
 void Metrics::set_store_up(bool up) { store_up_->Set(up ? 1 : 0); }
 
 void Metrics::set_breakers_open(std::size_t count) { breakers_open_->Set(static_cast<double>(count)); }
+
+void Metrics::set_l1(std::size_t bytes, bool trusted) {
+  if (l1_bytes_ == nullptr) {
+    // Created by the first call (before the io threads start): only a process with an L1
+    // exports the series.
+    l1_bytes_ = &l1_bytes.Add({});
+    l1_trusted_ = &l1_trusted.Add({});
+  }
+  l1_bytes_->Set(static_cast<double>(bytes));
+  l1_trusted_->Set(trusted ? 1 : 0);
+}
 
 void Metrics::set_stored_bytes(double bytes) {
   if (stored_bytes_) stored_bytes_->Set(bytes);

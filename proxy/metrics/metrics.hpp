@@ -12,6 +12,8 @@
 //   foilcache_stored_bytes                                gauge; bytes held by the embedded memory store
 //                                                        (no sample in Redis mode)
 //   foilcache_store_up                                    gauge; 1 when every io thread's store is available
+//   foilcache_l1_bytes                                    gauge; bytes held by the L1 tier (Redis mode)
+//   foilcache_l1_trusted                                  gauge; 1 while the invalidation channel is heard
 //   foilcache_store_breaker_open                          gauge; io threads whose Redis circuit breaker
 //                                                        refuses commands (open or half-open)
 //   foilcache_config_reloads_total{result}                counter; result ok|error
@@ -116,6 +118,7 @@ class Metrics {
   void count_invalidation(std::string_view tag);
   void set_store_up(bool up);
   void set_breakers_open(std::size_t count);
+  void set_l1(std::size_t bytes, bool trusted);
   void set_stored_bytes(double bytes);
 
   // Runs before every scrape (for gauges read from elsewhere: store state, memory size).
@@ -145,6 +148,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& config_reloads_total;
   prometheus::Family<prometheus::Counter>& coalesced_requests_total;
   prometheus::Family<prometheus::Gauge>& store_breaker_open;
+  prometheus::Family<prometheus::Gauge>& l1_bytes;
+  prometheus::Family<prometheus::Gauge>& l1_trusted;
 
  private:
   std::string store_backend_;
@@ -161,6 +166,8 @@ class Metrics {
   prometheus::Counter* coalesced_local_ = nullptr;
   prometheus::Counter* coalesced_cluster_ = nullptr;
   prometheus::Gauge* breakers_open_ = nullptr;
+  prometheus::Gauge* l1_bytes_ = nullptr;
+  prometheus::Gauge* l1_trusted_ = nullptr;
   std::vector<std::function<void(Metrics&)>> scrape_hooks_;
 };
 

@@ -158,6 +158,13 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   TimePoint command_deadline() const { return Clock::now() + config_.timeout; }
   net::io_context::executor_type executor() const noexcept { return executor_; }
 
+  void set_subscription(std::string channel, std::function<void(std::string_view)> on_message,
+                        std::function<void()> on_subscribed) {
+    channel_ = std::move(channel);
+    on_message_ = std::move(on_message);
+    on_subscribed_ = std::move(on_subscribed);
+  }
+
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
   BreakerState breaker_state() const noexcept { return breaker_.state(); }
   std::size_t pending() const noexcept { return pending_.size(); }
@@ -194,6 +201,35 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     std::atomic<std::uint64_t> connect_failures{0};
     std::atomic<std::uint64_t> disconnects{0};
   };
+
+  // --- subscriber mode ---
+
+  void start_subscription() {
+    const char* argv[] = {"SUBSCRIBE", channel_.data()};
+    const std::size_t lens[] = {9, channel_.size()};
+    if (redisAsyncCommandArgv(ac_, &Impl::on_subscription, nullptr, 2, argv, lens) != REDIS_OK) {
+      set_error("SUBSCRIBE could not be sent");
+      drop_link();
+      signal_.cancel();
+    }
+  }
+
+  // Called by hiredis for the SUBSCRIBE confirmation, every message, and with NULL when the
+  // context goes away.
+  static void on_subscription(redisAsyncContext* ac, void* reply, void* /*privdata*/) {
+    auto* r = static_cast<redisReply*>(reply);
+    if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
+    auto* self = static_cast<Impl*>(ac->data);
+    const std::string_view kind(r->element[0]->str, r->element[0]->len);
+    try {
+      if (kind == "subscribe" && self->on_subscribed_) {
+        self->on_subscribed_();
+      } else if (kind == "message" && self->on_message_ && r->element[2]->type == REDIS_REPLY_STRING) {
+        self->on_message_(std::string_view(r->element[2]->str, r->element[2]->len));
+      }
+    } catch (...) {
+    }
+  }
 
   // --- hiredis callbacks (C): nothing may throw out of them, and they never call
   // redisAsyncFree/Disconnect (the context may be mid-free); they record and post. ---
@@ -359,6 +395,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
         connected_.store(true, std::memory_order_relaxed);
         stats_.connects.fetch_add(1, std::memory_order_relaxed);
         log(LogLevel::kInfo, "redis: connected to " + endpoint_name_ + " db " + std::to_string(config_.db));
+        if (!channel_.empty()) start_subscription();
         failure_streak = 0;
         backoff_ = config_.reconnect_min;
         while (state_ == State::kReady) co_await wait_signal(TimePoint::max());
@@ -525,12 +562,20 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   std::string last_error_;
   std::atomic<bool> connected_{false};
   AtomicStats stats_;
+  std::string channel_;  // subscriber mode when not empty
+  std::function<void(std::string_view)> on_message_;
+  std::function<void()> on_subscribed_;
 };
 
 RedisClient::RedisClient(net::io_context& ioc, config::RedisConfig config, LogFn log)
     : impl_(std::make_shared<Impl>(ioc, std::move(config), std::move(log))) {}
 
 RedisClient::~RedisClient() { impl_->stop(); }
+
+void RedisClient::subscribe(std::string channel, std::function<void(std::string_view)> on_message,
+                            std::function<void()> on_subscribed) {
+  impl_->set_subscription(std::move(channel), std::move(on_message), std::move(on_subscribed));
+}
 
 void RedisClient::start() { impl_->start(); }
 void RedisClient::stop() { impl_->stop(); }

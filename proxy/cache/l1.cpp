@@ -1,0 +1,132 @@
+#include "proxy/cache/l1.hpp"
+
+#include <fnmatch.h>
+
+#include <charconv>
+
+namespace foilcache::cache {
+namespace {
+
+constexpr std::pair<Invalidation::Kind, std::string_view> kKinds[] = {
+    {Invalidation::Kind::kTag, "tag"},         {Invalidation::Kind::kKey, "key"},
+    {Invalidation::Kind::kPattern, "pattern"}, {Invalidation::Kind::kClear, "clear"},
+    {Invalidation::Kind::kHeartbeat, "hb"},
+};
+
+// Splits off the text up to the next space.
+std::string_view next_word(std::string_view& text) {
+  const auto space = text.find(' ');
+  const auto word = text.substr(0, space);
+  text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
+  return word;
+}
+
+}  // namespace
+
+std::string Invalidation::encode() const {
+  std::string_view name = "hb";
+  for (const auto& [k, text] : kKinds) {
+    if (k == kind) name = text;
+  }
+  std::string out(name);
+  out.append(" ").append(id.empty() ? "-" : id).append(" ").append(std::to_string(generation)).append(" ");
+  out.append(value);
+  return out;
+}
+
+std::optional<Invalidation> Invalidation::decode(std::string_view text) {
+  Invalidation out;
+  const auto name = next_word(text);
+  bool known = false;
+  for (const auto& [k, word] : kKinds) {
+    if (word == name) {
+      out.kind = k;
+      known = true;
+    }
+  }
+  const auto id = next_word(text);
+  const auto generation = next_word(text);
+  if (!known || id.empty() || generation.empty()) return std::nullopt;
+  const auto [end, ec] = std::from_chars(generation.data(), generation.data() + generation.size(), out.generation);
+  if (ec != std::errc() || end != generation.data() + generation.size()) return std::nullopt;
+  if (id != "-") out.id = std::string(id);
+  out.value = std::string(text);
+  return out;
+}
+
+L1::L1(config::L1Config config, Clock clock)
+    : config_(config), clock_(std::move(clock)), cache_(config::MemoryStoreConfig{config.max_bytes}, clock_) {}
+
+EntryPtr L1::get(std::string_view key) {
+  if (!trusted()) return nullptr;
+  return cache_.get(key);
+}
+
+void L1::put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) {
+  if (!entry || !trusted()) return;
+  {
+    std::lock_guard lock(generations_mutex_);
+    for (const auto& [tag, generation] : entry->tags) {
+      const auto it = generations_.find(tag);
+      if (it != generations_.end() && generation < it->second) return;  // fetched before an invalidation
+    }
+  }
+  cache_.put(std::move(key), std::move(entry), keep);
+}
+
+void L1::apply(const Invalidation& invalidation) {
+  switch (invalidation.kind) {
+    case Invalidation::Kind::kTag: {
+      {
+        std::lock_guard lock(generations_mutex_);
+        auto& known = generations_[invalidation.value];
+        known = std::max(known, invalidation.generation);
+      }
+      cache_.erase_if([&](std::string_view, const Entry& entry) {
+        for (const auto& [tag, generation] : entry.tags) {
+          if (tag == invalidation.value && generation < invalidation.generation) return true;
+        }
+        return false;
+      });
+      break;
+    }
+    case Invalidation::Kind::kKey:
+      cache_.erase(invalidation.value);
+      break;
+    case Invalidation::Kind::kPattern:
+      cache_.erase_if([&](std::string_view key, const Entry&) {
+        const std::string k(key);
+        return ::fnmatch(invalidation.value.c_str(), k.c_str(), 0) == 0;
+      });
+      break;
+    case Invalidation::Kind::kClear:
+      cache_.clear();
+      break;
+    case Invalidation::Kind::kHeartbeat:
+      break;
+  }
+}
+
+void L1::heard() {
+  const auto now_ns = now().time_since_epoch().count();
+  if (lost_.load(std::memory_order_relaxed) || !trusted()) {
+    // Heard again after a gap: anything may have been invalidated meanwhile.
+    cache_.clear();
+    lost_.store(false, std::memory_order_relaxed);
+  }
+  last_heard_ns_.store(now_ns, std::memory_order_relaxed);
+}
+
+void L1::resubscribed() {
+  cache_.clear();
+  lost_.store(true, std::memory_order_relaxed);
+}
+
+bool L1::trusted() const {
+  if (lost_.load(std::memory_order_relaxed)) return false;
+  const auto last = last_heard_ns_.load(std::memory_order_relaxed);
+  const auto bound = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.max_staleness).count();
+  return now().time_since_epoch().count() - last < bound;
+}
+
+}  // namespace foilcache::cache

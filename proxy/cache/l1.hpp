@@ -1,0 +1,83 @@
+// The L1 tier: an in-process, byte-bounded LRU (MemoryCache: sharded, one mutex per shard,
+// no global lock) in front of Redis, so a hit needs no Redis round trip.
+//
+// Coherence across replicas. Every invalidation (tag, key, pattern, clear, webhook) is
+// applied here at once and published on the Redis channel `<prefix>@invalidate`; every
+// instance subscribes and applies what it hears. Entries record the generation of each
+// tag (Entry::tags): a tag invalidation carries the new generation, and an entry fetched
+// before it (older generation) is never admitted afterwards, so a fetch racing an
+// invalidation cannot bring the old answer back. An instance trusts its L1 only while it
+// hears the channel: every instance publishes a heartbeat every max_staleness / 4, and
+// when nothing was heard for max_staleness (Redis down, subscription lost) the L1 is not
+// used; when it is heard again after such a gap, the L1 is emptied first (messages may have
+// been missed). So an instance serves an entry invalidated elsewhere for at most
+// max_staleness, and normally not at all (see the acknowledgements in admin_api.cpp).
+//
+// Threading: every member may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proxy/cache/memory_store.hpp"
+#include "proxy/config/config.hpp"
+
+namespace foilcache::cache {
+
+// One message on the invalidation channel.
+struct Invalidation {
+  enum class Kind { kTag, kKey, kPattern, kClear, kHeartbeat };
+  Kind kind = Kind::kHeartbeat;
+  std::string value;            // tag name, rendered key or glob ("" for clear, heartbeat)
+  std::uint64_t generation = 0;  // kTag: the tag's generation after the invalidation
+  std::string id;               // "<instance>:<sequence>": what receivers acknowledge
+
+  // "<kind> <id> <generation> <value>" (value last: it may contain spaces).
+  std::string encode() const;
+  static std::optional<Invalidation> decode(std::string_view text);
+};
+
+class L1 {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+  explicit L1(config::L1Config config, Clock clock = {});
+
+  // The live entry under `key`, or null (absent, expired, or the L1 is not trusted now).
+  EntryPtr get(std::string_view key);
+  // Admits `entry` for `keep`, unless the L1 is not trusted or one of its tags was
+  // invalidated after the entry was fetched (an older generation than the last heard).
+  void put(std::string key, EntryPtr entry, std::chrono::milliseconds keep);
+  // Applies an invalidation (local or heard on the channel).
+  void apply(const Invalidation& invalidation);
+
+  // The channel was heard (any message, own heartbeats included).
+  void heard();
+  // (Re)subscribed: what was sent meanwhile is lost, so nothing held can be trusted.
+  void resubscribed();
+  // True while the channel was heard within max_staleness.
+  bool trusted() const;
+
+  const config::L1Config& config() const { return config_; }
+  MemoryCache& cache() { return cache_; }
+
+ private:
+  std::chrono::steady_clock::time_point now() const { return clock_ ? clock_() : std::chrono::steady_clock::now(); }
+
+  config::L1Config config_;
+  Clock clock_;
+  MemoryCache cache_;
+  std::atomic<std::int64_t> last_heard_ns_{std::numeric_limits<std::int64_t>::min()};
+  std::atomic<bool> lost_{true};  // not heard within the bound since the last clear
+  mutable std::mutex generations_mutex_;
+  std::map<std::string, std::uint64_t, std::less<>> generations_;  // latest heard per tag
+};
+
+}  // namespace foilcache::cache

@@ -1,0 +1,151 @@
+// The L1 tier's coherence rules, on an injected clock: trust only while the channel is
+// heard, invalidations applied by tag generation, key, pattern and clear, and no
+// admission of an entry fetched before an invalidation.
+#include <chrono>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "proxy/cache/l1.hpp"
+
+namespace foilcache::cache {
+namespace {
+
+using namespace std::chrono_literals;
+using TimePoint = std::chrono::steady_clock::time_point;
+
+class L1Test : public ::testing::Test {
+ protected:
+  L1Test() : l1_(config(), [this] { return now_; }) {}
+
+  static config::L1Config config() {
+    config::L1Config c;
+    c.max_bytes = 8u << 20;
+    c.max_staleness = 1s;
+    return c;
+  }
+
+  static EntryPtr entry(std::string body, std::uint64_t library_generation) {
+    auto e = std::make_shared<Entry>();
+    e->body = std::move(body);
+    e->tags = {{"library", library_generation}};
+    return e;
+  }
+
+  static Invalidation tag(std::uint64_t generation) {
+    Invalidation i;
+    i.kind = Invalidation::Kind::kTag;
+    i.value = "library";
+    i.generation = generation;
+    return i;
+  }
+
+  TimePoint now_{std::chrono::hours(1)};
+  L1 l1_;
+};
+
+TEST_F(L1Test, UntrustedUntilTheChannelIsHeard) {
+  l1_.put("k", entry("a", 0), 1min);
+  EXPECT_EQ(l1_.get("k"), nullptr);
+  l1_.heard();
+  EXPECT_TRUE(l1_.trusted());
+  l1_.put("k", entry("a", 0), 1min);
+  ASSERT_NE(l1_.get("k"), nullptr);
+  EXPECT_EQ(l1_.get("k")->body, "a");
+}
+
+TEST_F(L1Test, SilenceLongerThanTheBoundStopsItsUseAndHearingAgainEmptiesIt) {
+  l1_.heard();
+  l1_.put("k", entry("a", 0), 1h);
+  now_ += 999ms;
+  EXPECT_NE(l1_.get("k"), nullptr);
+  now_ += 1ms;
+  EXPECT_FALSE(l1_.trusted());
+  EXPECT_EQ(l1_.get("k"), nullptr) << "served an entry after max_staleness without hearing the channel";
+  l1_.heard();  // messages may have been missed meanwhile
+  EXPECT_TRUE(l1_.trusted());
+  EXPECT_EQ(l1_.get("k"), nullptr);
+}
+
+TEST_F(L1Test, ResubscribingEmptiesItAndWaitsForTheChannel) {
+  l1_.heard();
+  l1_.put("k", entry("a", 0), 1h);
+  l1_.resubscribed();
+  EXPECT_FALSE(l1_.trusted());
+  l1_.heard();
+  EXPECT_EQ(l1_.get("k"), nullptr);
+}
+
+TEST_F(L1Test, TagInvalidationRemovesOlderGenerationsAndRefusesLateArrivals) {
+  l1_.heard();
+  l1_.put("old", entry("old", 2), 1h);
+  auto other = std::make_shared<Entry>();
+  other->tags = {{"system", 0}};
+  l1_.put("other", other, 1h);
+  l1_.apply(tag(3));
+  EXPECT_EQ(l1_.get("old"), nullptr);
+  EXPECT_NE(l1_.get("other"), nullptr);
+  // A fetch that started before the invalidation finishes after it: never admitted.
+  l1_.put("late", entry("late", 2), 1h);
+  EXPECT_EQ(l1_.get("late"), nullptr);
+  l1_.put("new", entry("new", 3), 1h);
+  EXPECT_NE(l1_.get("new"), nullptr);
+  // A repeated (or reordered, older) message never lowers the known generation.
+  l1_.apply(tag(1));
+  l1_.put("late2", entry("late", 2), 1h);
+  EXPECT_EQ(l1_.get("late2"), nullptr);
+}
+
+TEST_F(L1Test, KeyPatternAndClear) {
+  l1_.heard();
+  for (const char* key : {"library_paged:1:a", "library_paged:2:a", "system_info"}) l1_.put(key, entry("x", 0), 1h);
+  Invalidation key;
+  key.kind = Invalidation::Kind::kKey;
+  key.value = "system_info";
+  l1_.apply(key);
+  EXPECT_EQ(l1_.get("system_info"), nullptr);
+  Invalidation pattern;
+  pattern.kind = Invalidation::Kind::kPattern;
+  pattern.value = "library_paged:1:*";
+  l1_.apply(pattern);
+  EXPECT_EQ(l1_.get("library_paged:1:a"), nullptr);
+  EXPECT_NE(l1_.get("library_paged:2:a"), nullptr);
+  Invalidation clear;
+  clear.kind = Invalidation::Kind::kClear;
+  l1_.apply(clear);
+  EXPECT_EQ(l1_.get("library_paged:2:a"), nullptr);
+}
+
+TEST_F(L1Test, StaysWithinItsByteBound) {
+  l1_.heard();
+  for (int i = 0; i < 100'000; ++i) l1_.put("k" + std::to_string(i), entry(std::string(200, 'x'), 0), 1h);
+  EXPECT_LE(l1_.cache().bytes(), config().max_bytes);
+  EXPECT_GT(l1_.cache().evictions(), 0u);
+}
+
+TEST(Invalidation, EncodesAndDecodes) {
+  Invalidation tag;
+  tag.kind = Invalidation::Kind::kTag;
+  tag.value = "library";
+  tag.generation = 42;
+  tag.id = "abc:7";
+  const auto decoded = Invalidation::decode(tag.encode());
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->kind, Invalidation::Kind::kTag);
+  EXPECT_EQ(decoded->value, "library");
+  EXPECT_EQ(decoded->generation, 42u);
+  EXPECT_EQ(decoded->id, "abc:7");
+
+  Invalidation pattern;
+  pattern.kind = Invalidation::Kind::kPattern;
+  pattern.value = "a b*";  // the value may hold spaces
+  EXPECT_EQ(Invalidation::decode(pattern.encode())->value, "a b*");
+  EXPECT_EQ(Invalidation::decode(pattern.encode())->id, "");
+  EXPECT_EQ(Invalidation::decode(Invalidation{}.encode())->kind, Invalidation::Kind::kHeartbeat);
+  for (const char* bad : {"", "nope - 0 x", "tag", "tag id", "tag id x y", "tag id 12x y"}) {
+    EXPECT_FALSE(Invalidation::decode(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace foilcache::cache
