@@ -1,15 +1,61 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages foilcache needs to build, test and run its demo.
+# Installs the Debian 12 packages foilcache needs. The one place package names live: `make`,
+# CI and both stages of deploy/docker/Dockerfile call this script, never apt-get directly.
 # Idempotent: installs only what is missing; apt-get update runs once, only when needed.
+#
+#   install-deps.sh            everything to build, test and run the demo (`make deps`)
+#   install-deps.sh --build    only what compiling foilcache needs (the image's build stage)
+#   install-deps.sh --runtime  only the shared libraries the binary loads (the image's runtime stage)
+#   add --print to any of them to print the list and install nothing
 set -euo pipefail
 
-PACKAGES=(
-  build-essential cmake pkg-config curl
+# Compiling proxy/ and upstream_stub/ (CMakeLists.txt's find_package / pkg_check_modules).
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config
   libboost1.81-dev libboost-url1.81-dev
   libhiredis-dev rapidjson-dev libyaml-cpp-dev prometheus-cpp-dev
-  libssl-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server wrk
+  libssl-dev zlib1g-dev
 )
+
+# Tests, benchmarks, the demo and the deploy checks (deploy/check-deploy.sh): docker-compose
+# validates the compose file, systemd brings systemd-analyze (absent from minimal Debian
+# images), python3-yaml parses the Kubernetes manifests.
+DEV_PACKAGES=(
+  curl libgtest-dev libgmock-dev libbenchmark-dev
+  redis-server wrk
+  docker-compose systemd python3-yaml
+)
+
+# What the Release binary loads at run time (`readelf -d build/foilcache | grep NEEDED`,
+# mapped with `dpkg -S`): libssl3 holds libcrypto.so.3. libc6, libstdc++6 and libgcc-s1 are
+# in every Debian image already. prometheus-cpp's pull library is linked but not NEEDED:
+# Debian's gcc links with --as-needed and nothing calls it (/metrics is served by foilcache's
+# own HTTP server). zlib1g is essential in Debian (always present); it is listed because
+# CMake links it. deploy/check-deploy.sh fails if the Release binary ever needs a library
+# this list does not bring.
+RUNTIME_PACKAGES=(
+  libhiredis0.14 libyaml-cpp0.7 libboost-url1.81.0
+  libprometheus-cpp-core1.0 libssl3 zlib1g
+)
+
+mode=all print=0
+for arg in "$@"; do
+  case "$arg" in
+    --build) mode=build ;;
+    --runtime) mode=runtime ;;
+    --print) print=1 ;;
+    *) echo "install-deps: unknown argument '$arg' (use --build, --runtime, --print)" >&2; exit 2 ;;
+  esac
+done
+case "$mode" in
+  all) PACKAGES=("${BUILD_PACKAGES[@]}" "${DEV_PACKAGES[@]}") ;;
+  build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+  runtime) PACKAGES=("${RUNTIME_PACKAGES[@]}") ;;
+esac
+if ((print)); then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
