@@ -57,37 +57,37 @@ std::optional<Invalidation> Invalidation::decode(std::string_view text) {
 L1::L1(config::L1Config config, Clock clock)
     : config_(config), clock_(std::move(clock)), cache_(config::MemoryStoreConfig{config.max_bytes}, clock_) {}
 
+std::atomic<std::uint64_t>& L1::slot(std::string_view tag) const {
+  return generations_[std::hash<std::string_view>{}(tag) % kSlots];
+}
+
+bool L1::current(const Entry& entry) const {
+  for (const auto& [tag, generation] : entry.tags) {
+    if (generation < slot(tag).load(std::memory_order_acquire)) return false;
+  }
+  return true;
+}
+
 EntryPtr L1::get(std::string_view key) {
   if (!trusted()) return nullptr;
-  return cache_.get(key);
+  EntryPtr entry = cache_.get(key);
+  if (entry && !current(*entry)) return nullptr;  // invalidated: its memory goes with LRU/TTL
+  return entry;
 }
 
 void L1::put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) {
-  if (!entry || !trusted()) return;
-  {
-    std::lock_guard lock(generations_mutex_);
-    for (const auto& [tag, generation] : entry->tags) {
-      const auto it = generations_.find(tag);
-      if (it != generations_.end() && generation < it->second) return;  // fetched before an invalidation
-    }
-  }
+  if (!entry || !trusted() || !current(*entry)) return;  // fetched before an invalidation
   cache_.put(std::move(key), std::move(entry), keep);
 }
 
 void L1::apply(const Invalidation& invalidation) {
   switch (invalidation.kind) {
     case Invalidation::Kind::kTag: {
-      {
-        std::lock_guard lock(generations_mutex_);
-        auto& known = generations_[invalidation.value];
-        known = std::max(known, invalidation.generation);
+      auto& known = slot(invalidation.value);
+      auto seen = known.load(std::memory_order_relaxed);
+      while (seen < invalidation.generation &&
+             !known.compare_exchange_weak(seen, invalidation.generation, std::memory_order_release)) {
       }
-      cache_.erase_if([&](std::string_view, const Entry& entry) {
-        for (const auto& [tag, generation] : entry.tags) {
-          if (tag == invalidation.value && generation < invalidation.generation) return true;
-        }
-        return false;
-      });
       break;
     }
     case Invalidation::Kind::kKey:

@@ -4,9 +4,12 @@
 // Coherence across replicas. Every invalidation (tag, key, pattern, clear, webhook) is
 // applied here at once and published on the Redis channel `<prefix>@invalidate`; every
 // instance subscribes and applies what it hears. Entries record the generation of each
-// tag (Entry::tags): a tag invalidation carries the new generation, and an entry fetched
-// before it (older generation) is never admitted afterwards, so a fetch racing an
-// invalidation cannot bring the old answer back. An instance trusts its L1 only while it
+// tag (Entry::tags): a tag invalidation carries the new generation, which is recorded in
+// O(1) (no scan of the L1), and an entry that recorded an older one is neither served nor
+// admitted afterwards, so a fetch racing an invalidation cannot bring the old answer back.
+// The generations live in a fixed table of atomics indexed by a hash of the tag name: the
+// hit path reads it without a lock. Two tags sharing a slot only cost L1 hits (the slot
+// holds the larger generation), never correctness. An instance trusts its L1 only while it
 // hears the channel: every instance publishes a heartbeat every max_staleness / 4, and
 // when nothing was heard for max_staleness (Redis down, subscription lost) the L1 is not
 // used; when it is heard again after such a gap, the L1 is emptied first (messages may have
@@ -20,9 +23,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <array>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,8 +78,12 @@ class L1 {
   MemoryCache cache_;
   std::atomic<std::int64_t> last_heard_ns_{std::numeric_limits<std::int64_t>::min()};
   std::atomic<bool> lost_{true};  // not heard within the bound since the last clear
-  mutable std::mutex generations_mutex_;
-  std::map<std::string, std::uint64_t, std::less<>> generations_;  // latest heard per tag
+  // True when every tag of `entry` is at the latest generation heard.
+  bool current(const Entry& entry) const;
+  std::atomic<std::uint64_t>& slot(std::string_view tag) const;
+
+  static constexpr std::size_t kSlots = 256;
+  mutable std::array<std::atomic<std::uint64_t>, kSlots> generations_{};  // latest heard, by tag hash
 };
 
 }  // namespace foilcache::cache

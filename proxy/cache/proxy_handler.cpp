@@ -811,7 +811,10 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
     stale = lookup.entry;
   }
   // Cache hits come from GET entries; a HEAD miss is forwarded as HEAD and not stored.
-  plan = {"MISS", !ctx.head, std::move(key), std::move(lookup.generations)};
+  plan.x_cache = "MISS";
+  plan.store = !ctx.head;
+  plan.key = std::move(key);
+  plan.generations = std::move(lookup.generations);
   plan.cache_status = stale ? "foilcache; fwd=stale" : "foilcache; fwd=uri-miss";
   plan.stale = std::move(stale);
   if (ctx.head || ctx.config.timeouts.coalesce_wait.count() == 0) co_return co_await forward(ctx, plan);

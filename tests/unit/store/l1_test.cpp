@@ -83,7 +83,7 @@ TEST_F(L1Test, TagInvalidationRemovesOlderGenerationsAndRefusesLateArrivals) {
   other->tags = {{"system", 0}};
   l1_.put("other", other, 1h);
   l1_.apply(tag(3));
-  EXPECT_EQ(l1_.get("old"), nullptr);
+  EXPECT_EQ(l1_.get("old"), nullptr) << "an invalidated entry was served";
   EXPECT_NE(l1_.get("other"), nullptr);
   // A fetch that started before the invalidation finishes after it: never admitted.
   l1_.put("late", entry("late", 2), 1h);
