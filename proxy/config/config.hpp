@@ -120,7 +120,6 @@ struct Route {
   // (connect error, timeout, 5xx). 0: off.
   Duration stale_if_error{0};
   bool l1 = true;                        // may be kept in the in-process tier (l1.enabled)
-  bool compress = true;                  // store compressible bodies >= 1 KiB gzip-compressed
   // How long an entry is kept in the store: ttl plus the larger stale window.
   Duration keep() const { return ttl + std::max(stale_while_revalidate, stale_if_error); }
 };

@@ -414,7 +414,7 @@ const AgreementCase kAgreementCases[] = {
     {"EveryNewKey",
      "l1:\n  enabled: false\n  max_bytes: 64MiB\n  max_staleness: 250ms\nlimits:\n  warm_concurrency: 8\ntimeouts:\n  "
      "coalesce_wait: 2s\nwarm:\n  - url: /api/tags?x=1\n    headers:\n      Authorization: \"Basic abc\"\n",
-     {{"l1", "false"}, {"compress", "false"}, {"stale_while_revalidate", "30s"}, {"stale_if_error", "10m"}},
+     {{"l1", "false"}, {"stale_while_revalidate", "30s"}, {"stale_if_error", "10m"}},
      true},
     {"EmptySections", "redis:\nlog:\nadmin:\nwebhooks:\n", {{"tags", ""}}, true},
     {"SharedRoute", "", {{"key", "\"tags\""}, {"shared", "true"}, {"statuses", "[200, 404]"}}, true},
