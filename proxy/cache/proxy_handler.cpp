@@ -144,6 +144,20 @@ std::string cache_control_value(const config::Route& route) {
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
+bool is_idempotent(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::trace:
+    case http::verb::put:
+    case http::verb::delete_:
+      return true;
+    default:
+      return false;
+  }
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 // Everything the steps of one request share.
@@ -361,9 +375,10 @@ void publish(ForwardPlan& plan, const EntryPtr& entry) {
 // back, streamed; stores it on the way when the plan says so and policy allows.
 net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   auto& request = ctx.ex.parser.get();
-  // Only a request without a body can be replayed: it is retried once when a pooled
-  // connection turns out to have been closed by the app meanwhile.
-  const bool retryable = !ctx.has_body;
+  // Only an idempotent request (RFC 9110 §9.2.2) without a body can be replayed: it is
+  // retried once when a pooled connection turns out to have been closed by the app
+  // meanwhile. A POST is never sent twice.
+  const bool retryable = !ctx.has_body && is_idempotent(request.method());
   upstream::ConnectionPtr connection;
   std::optional<http::response_parser<http::buffer_body>> response_parser;
   ctx.upstream_started = SteadyClock::now();
