@@ -13,25 +13,8 @@ BENCH=$BUILD/bench/tag_invalidation_bench
 for bin in "$BUILD/foilcache" "$BUILD/upstream-stub" "$BENCH"; do
   [ -x "$bin" ] || { echo "build first: cmake --build $BUILD --target foilcache upstream-stub tag_invalidation_bench" >&2; exit 1; }
 done
-WORK=$(mktemp -d /tmp/foilcache-invalidation.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# Bounded waits (150 x 0.1 s): a server that does not come up fails the run with its log.
-wait_http() {
-  for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
-  echo "$1 not up; log:" >&2; cat "$2" >&2; exit 1
-}
-wait_redis() {
-  for _ in $(seq 150); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done
-  echo "redis-server on $1 not up; log:" >&2; cat "$WORK/redis.log" >&2; exit 1
-}
+. bench/lib.sh
+bench_setup invalidation
 
 P_REDIS=$(free_port); P_STUB=$(free_port); P_PROXY=$(free_port)
 TOKEN=bench-admin-$RANDOM$RANDOM
