@@ -171,19 +171,11 @@ std::size_t MemoryCache::evictions() const {
 }
 
 std::uint64_t MemoryCache::generation(std::string_view tag) const {
-  std::lock_guard lock(generations_mutex_);
-  const auto it = generations_.find(tag);
-  return it == generations_.end() ? 0 : it->second;
+  return generations_[std::hash<std::string_view>{}(tag) % kGenerationSlots].load(std::memory_order_acquire);
 }
 
 void MemoryCache::bump_generation(std::string_view tag) {
-  std::lock_guard lock(generations_mutex_);
-  const auto it = generations_.find(tag);
-  if (it == generations_.end()) {
-    generations_.emplace(std::string(tag), 1);
-  } else {
-    ++it->second;
-  }
+  generations_[std::hash<std::string_view>{}(tag) % kGenerationSlots].fetch_add(1, std::memory_order_acq_rel);
 }
 
 MemoryStore::MemoryStore(std::shared_ptr<MemoryCache> cache) : cache_(std::move(cache)) {}

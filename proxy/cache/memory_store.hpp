@@ -2,11 +2,11 @@
 // thread (MemoryCache), seen through a per-thread MemoryStore.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <map>
-#include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,7 +58,9 @@ class MemoryCache {
   std::size_t shard_count() const { return shards_.size(); }
   std::size_t evictions() const;  // entries evicted for space since construction
 
-  // Tag generations (Store::invalidate_tag): 0 until a tag is first invalidated.
+  // Tag generations (Store::invalidate_tag): 0 until a tag is first invalidated. A fixed
+  // table of atomics indexed by a hash of the tag, so a hit takes no lock: two tags sharing
+  // a slot invalidate each other's entries too (safe; it only costs hits).
   std::uint64_t generation(std::string_view tag) const;
   void bump_generation(std::string_view tag);
 
@@ -71,8 +73,8 @@ class MemoryCache {
   std::size_t max_bytes_;
   Clock clock_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  mutable std::mutex generations_mutex_;
-  std::map<std::string, std::uint64_t, std::less<>> generations_;
+  static constexpr std::size_t kGenerationSlots = 256;
+  std::array<std::atomic<std::uint64_t>, kGenerationSlots> generations_{};
 };
 
 // Per-thread view of a shared MemoryCache implementing Store. Every operation completes
