@@ -17,7 +17,8 @@ package_of() {  # PATH: the package owning it, as dpkg recorded it (/lib or /usr
   local real c
   real=$(readlink -f "$1")
   for c in "$1" "$real" "${1#/usr}" "/usr$1" "${real#/usr}" "/usr$real"; do
-    dpkg-query -S "$c" 2>/dev/null | head -1 | cut -d: -f1 | grep . && return 0
+    # awk reads all of its input (head would close the pipe early: SIGPIPE under pipefail).
+    dpkg-query -S "$c" 2>/dev/null | awk -F: 'NR == 1 {print $1}' | grep . && return 0
   done
   return 1
 }
@@ -242,7 +243,9 @@ else
   step "runtime libraries of $bin are in install-deps.sh --runtime"
   runtime=" $(bash "$root/deploy/install-deps.sh" --runtime --print | tr '\n' ' ') libc6 libgcc-s1 libstdc++6 "
   while read -r lib; do
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64/ {print $NF; exit}')
+    # No early exit in awk: ldconfig would get SIGPIPE, and pipefail would end the script
+    # without a message (it did, now and then, under a parallel ctest run).
+    path=$(ldconfig -p | awk -v l="$lib" '!found && $1 == l && /x86-64|x86_64/ {print $NF; found = 1}')
     [ -n "$path" ] || fail "$lib (NEEDED by foilcache) is not installed here"
     pkg=$(package_of "$path") || fail "no Debian package owns $path ($lib)"
     [[ $runtime == *" $pkg "* ]] ||
