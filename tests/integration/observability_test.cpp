@@ -20,7 +20,7 @@ namespace {
 constexpr auto kBound = std::chrono::seconds(10);
 
 std::string observability_config(std::string_view log_section = "") {
-  return config_head("fc-obs:") + std::string(log_section) +
+  return config_head("fc-obs:", "1s") + std::string(log_section) +
          R"(
 routes:
   - name: respond_anon
