@@ -139,7 +139,12 @@ net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_h
   w.Key("status");
   w.Uint(entry.status);
   w.Key("size");
-  w.Uint64(entry.body.size());
+  w.Uint64(entry.identity_size);
+  // What the store holds: gzip when the route compresses and it paid off.
+  w.Key("stored_size");
+  w.Uint64(entry.compressed() ? entry.gzip.size() : entry.identity_size);
+  w.Key("encoding");
+  w.String(entry.compressed() ? "gzip" : "identity");
   w.Key("age");
   w.Int64(age_ms / 1000);
   w.Key("ttl");

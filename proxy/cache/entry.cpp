@@ -4,11 +4,15 @@
 //   u32 route length, route bytes
 //   u32 tag count, then per tag: u32 name length, name, u64 generation
 //   u32 header count, then per header: u32 name length, name, u32 value length, value
-//   u64 body length, body bytes
+//   u8 flags (bit 0: the body is gzip-compressed), u64 identity body length
+//   u64 body length, body bytes (the gzip member when compressed: identity is not stored)
 // and nothing after: trailing bytes make the value invalid.
 #include "proxy/cache/entry.hpp"
 
+#include "proxy/cache/gzip.hpp"
 #include "proxy/net.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
 
 #include <cstring>
 #include <type_traits>
@@ -17,7 +21,13 @@ namespace foilcache::cache {
 namespace {
 
 constexpr char kMagic[3] = {'F', 'C', 'E'};
-constexpr std::uint8_t kVersion = 2;  // 1 had no tags: such values are misses
+constexpr std::uint8_t kVersion = 3;  // 1 had no tags, 2 no compression: such values are misses
+constexpr std::uint8_t kFlagGzip = 1;
+// Compression must save at least 1/kMinSavingDivisor of the body to be kept.
+constexpr std::size_t kMinSavingDivisor = 8;
+// deflate cannot expand data by more than about 1032:1: a larger claimed identity size is
+// forged, and would make identity() allocate it.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
 // Rough per-object bookkeeping (allocations, vector/pair slots) for the byte bound.
 constexpr std::size_t kEntryOverhead = sizeof(Entry) + 64;
 constexpr std::size_t kHeaderOverhead = sizeof(std::pair<std::string, std::string>) + 16;
@@ -80,26 +90,89 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
+// Makes `headers` say Vary: Accept-Encoding: appended to the first Vary field (one field,
+// which every client reads), or a new one.
+void add_vary_accept_encoding(std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string* vary = nullptr;
+  for (auto& [name, value] : headers) {
+    if (!boost::algorithm::iequals(name, "Vary")) continue;
+    if (boost::algorithm::icontains(value, "accept-encoding")) return;
+    if (vary == nullptr) vary = &value;
+  }
+  if (vary == nullptr) {
+    headers.emplace_back("Vary", "Accept-Encoding");
+  } else {
+    vary->append(vary->empty() ? "Accept-Encoding" : ", Accept-Encoding");
+  }
+}
+
+void append_status_line(std::string& head, unsigned status) {
+  const auto reason = http::obsolete_reason(http::int_to_status(status));
+  head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
+  head.append(reason.data(), reason.size()).append("\r\n");
+}
+
 }  // namespace
 
 void finish_entry(Entry& entry) {
-  const auto reason = http::obsolete_reason(http::int_to_status(entry.status));
+  if (!entry.compressed() || !entry.body.empty()) entry.identity_size = entry.body.size();
   entry.head.clear();
   entry.head.reserve(32 + entry.headers.size() * 48);
-  entry.head.append("HTTP/1.1 ").append(std::to_string(entry.status)).append(" ");
-  entry.head.append(reason.data(), reason.size()).append("\r\n");
+  append_status_line(entry.head, entry.status);
   for (const auto& [name, value] : entry.headers) entry.head.append(name).append(": ").append(value).append("\r\n");
+  entry.gzip_head.clear();
+  if (!entry.compressed()) return;
+  entry.gzip_head.reserve(entry.head.size() + 32);
+  append_status_line(entry.gzip_head, entry.status);
+  for (const auto& [name, value] : entry.headers) {
+    const bool etag = boost::algorithm::iequals(name, "ETag");
+    entry.gzip_head.append(name).append(": ").append(etag ? entry.etag(true) : value).append("\r\n");
+  }
+  entry.gzip_head.append("Content-Encoding: gzip\r\n");
+}
+
+void compress_entry(Entry& entry) {
+  entry.identity_size = entry.body.size();
+  std::string packed = gzip_compress(entry.body);
+  if (!packed.empty() && packed.size() <= entry.body.size() - entry.body.size() / kMinSavingDivisor) {
+    entry.gzip = std::move(packed);
+    add_vary_accept_encoding(entry.headers);
+  }
+}
+
+const std::string* Entry::identity() const {
+  if (!compressed() || !inflated_) return &body;
+  std::call_once(inflated_->once, [this] {
+    auto inflated = gzip_decompress(gzip, identity_size);
+    if (inflated) {
+      inflated_->body = std::move(*inflated);
+    } else {
+      inflated_->failed = true;
+    }
+  });
+  return inflated_->failed ? nullptr : &inflated_->body;
+}
+
+std::string Entry::etag(bool gzip_variant) const {
+  std::string tag;
+  for (const auto& [name, value] : headers) {
+    if (boost::algorithm::iequals(name, "ETag")) tag = value;
+  }
+  if (gzip_variant && compressed() && tag.size() >= 2 && tag.back() == '"') tag.insert(tag.size() - 1, "-gzip");
+  return tag;
 }
 
 std::size_t Entry::approx_bytes() const {
-  std::size_t total = kEntryOverhead + body.size() + route.size() + head.size();
+  const std::size_t identity_bytes = compressed() ? identity_size : body.size();
+  std::size_t total = kEntryOverhead + identity_bytes + gzip.size() + route.size() + head.size() + gzip_head.size();
   for (const auto& [tag, generation] : tags) total += kHeaderOverhead + tag.size();
   for (const auto& [name, value] : headers) total += kHeaderOverhead + name.size() + value.size();
   return total;
 }
 
 std::string encode_entry(const Entry& entry) {
-  std::size_t size = sizeof(kMagic) + 1 + 2 + 8 + 4 + 4 + entry.route.size() + 4 + 4 + 8 + entry.body.size();
+  const std::string& body = entry.compressed() ? entry.gzip : entry.body;
+  std::size_t size = sizeof(kMagic) + 1 + 2 + 8 + 4 + 4 + entry.route.size() + 4 + 4 + 1 + 8 + 8 + body.size();
   for (const auto& [tag, generation] : entry.tags) size += kMinTagBytes + tag.size();
   for (const auto& [name, value] : entry.headers) size += 8 + name.size() + value.size();
 
@@ -121,8 +194,10 @@ std::string encode_entry(const Entry& entry) {
     put_bytes(out, name);
     put_bytes(out, value);
   }
-  put_uint(out, static_cast<std::uint64_t>(entry.body.size()));
-  out.append(entry.body);
+  put_uint(out, entry.compressed() ? kFlagGzip : std::uint8_t{0});
+  put_uint(out, entry.compressed() ? entry.identity_size : static_cast<std::uint64_t>(entry.body.size()));
+  put_uint(out, static_cast<std::uint64_t>(body.size()));
+  out.append(body);
   return out;
 }
 
@@ -157,12 +232,22 @@ EntryPtr decode_entry(std::string_view bytes) {
     if (!in.read_string(name) || !in.read_string(value)) return nullptr;
   }
 
+  std::uint8_t flags = 0;
   std::uint64_t body_size = 0;
   std::string_view body;
-  if (!in.read_uint(body_size) || body_size != in.remaining() || !in.read_view(body_size, body)) {
+  if (!in.read_uint(flags) || (flags & ~kFlagGzip) != 0 || !in.read_uint(entry->identity_size) ||
+      !in.read_uint(body_size) || body_size != in.remaining() || !in.read_view(body_size, body)) {
     return nullptr;
   }
-  entry->body.assign(body);
+  if ((flags & kFlagGzip) != 0) {
+    // Inflated only if a client without gzip asks (Entry::identity()).
+    if (body.empty() || entry->identity_size / kMaxDeflateRatio > body.size()) return nullptr;
+    entry->gzip.assign(body);
+    entry->inflated_ = std::make_shared<Entry::Inflated>();
+  } else {
+    if (entry->identity_size != body.size()) return nullptr;
+    entry->body.assign(body);
+  }
   finish_entry(*entry);
   return entry;
 }

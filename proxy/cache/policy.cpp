@@ -21,6 +21,28 @@ bool key_covers_vary(std::string_view name, const config::Route& route) {
   return route.key.renders_header(name);
 }
 
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// True when the parameters after a coding (";q=0.0;...") give it weight 0 (RFC 9110 §12.4.2).
+bool zero_weight(std::string_view params) {
+  while (!params.empty()) {
+    const auto semicolon = params.find(';');
+    const auto param = trim(params.substr(0, semicolon));
+    if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+      const auto value = trim(param.substr(2));
+      return !value.empty() && value[0] == '0' &&
+             (value.size() == 1 || (value[1] == '.' && value.find_first_not_of('0', 2) == std::string_view::npos));
+    }
+    if (semicolon == std::string_view::npos) break;
+    params.remove_prefix(semicolon + 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 RequestCacheability request_cacheability(const http::request_header<>& request, const config::Route& route) {
@@ -66,7 +88,53 @@ ResponseStorability response_storability(const http::response_header<>& response
     });
   }
   if (!vary_ok) return ResponseStorability::kVary;
+  for (auto [it, end] = response.equal_range(http::field::content_encoding); it != end; ++it) {
+    bool encoded = false;
+    for_each_list_member(it->value(), [&](std::string_view coding) {
+      if (!beast::iequals(coding, "identity")) encoded = true;
+    });
+    if (encoded) return ResponseStorability::kEncoded;
+  }
   return ResponseStorability::kStorable;
+}
+
+bool accepts_gzip(std::string_view accept_encoding) {
+  bool gzip = false;
+  bool gzip_listed = false;
+  bool any = false;
+  for_each_list_member(accept_encoding, [&](std::string_view member) {
+    const auto semicolon = member.find(';');
+    const auto coding = trim(member.substr(0, semicolon));
+    // A weight of 0 (q=0, q=0.0, q=0.000) refuses the coding; any other weight accepts it.
+    bool refused = false;
+    if (semicolon != std::string_view::npos) refused = zero_weight(member.substr(semicolon + 1));
+    if (beast::iequals(coding, "gzip") || beast::iequals(coding, "x-gzip")) {
+      gzip_listed = true;
+      gzip = gzip || !refused;
+    } else if (coding == "*") {
+      any = !refused;
+    }
+  });
+  return gzip || (!gzip_listed && any);
+}
+
+bool compressible_type(std::string_view content_type) {
+  const auto type = trim(content_type.substr(0, content_type.find(';')));
+  const auto slash = type.find('/');
+  if (slash == std::string_view::npos) return false;
+  const auto major = type.substr(0, slash);
+  const auto minor = type.substr(slash + 1);
+  if (beast::iequals(major, "text")) return true;
+  const auto ends_with = [&](std::string_view suffix) {
+    return minor.size() >= suffix.size() && beast::iequals(minor.substr(minor.size() - suffix.size()), suffix);
+  };
+  if (beast::iequals(major, "application")) {
+    for (const char* name : {"json", "xml", "javascript", "x-javascript", "ecmascript", "x-ndjson", "ld+json"}) {
+      if (beast::iequals(minor, name)) return true;
+    }
+    return ends_with("+json") || ends_with("+xml");
+  }
+  return beast::iequals(major, "image") && beast::iequals(minor, "svg+xml");
 }
 
 const char* to_string(RequestCacheability value) {
@@ -103,6 +171,8 @@ const char* to_string(ResponseStorability value) {
       return "too_large";
     case ResponseStorability::kVary:
       return "vary";
+    case ResponseStorability::kEncoded:
+      return "encoded";
   }
   return "unknown";
 }

@@ -32,6 +32,8 @@ enum class ResponseStorability {
   kTooLarge,   // body over the route's limit (or Content-Length says so)
   kVary,       // Vary: *, or a header the key does not render (RFC 9111 §4.1); Accept-Encoding
                // is exempt (stripped upstream), Cookie/Authorization too when {user} or shared
+  kEncoded,    // Content-Encoding other than identity: the app ignored the stripped
+               // Accept-Encoding, and such a body cannot be served to every client
 };
 
 // `body_size` is the received body size (or Content-Length before reading it).
@@ -39,6 +41,14 @@ enum class ResponseStorability {
 // kTooLarge too. Checks run in the enum's order and the first failing one is returned.
 ResponseStorability response_storability(const http::response_header<>& response, const config::Route& route,
                                          std::size_t body_size, std::size_t limit);
+
+// RFC 9110 §12.5.3: true when `accept_encoding` (a request's Accept-Encoding) allows gzip:
+// "gzip" or "x-gzip" with q > 0, or "*" with q > 0 when gzip is not listed.
+bool accepts_gzip(std::string_view accept_encoding);
+
+// True for a Content-Type worth compressing: text/*, JSON, XML, JavaScript, SVG and the
+// +json / +xml suffixes. Images, archives and anything unknown are not.
+bool compressible_type(std::string_view content_type);
 
 const char* to_string(RequestCacheability value);
 const char* to_string(ResponseStorability value);

@@ -28,6 +28,9 @@ constexpr auto kCoalescePoll = std::chrono::milliseconds(20);
 // (Redis failed at that moment, the process died): a fetch slower than this may be
 // repeated by another instance, but an orphaned lock never stalls a key for long.
 constexpr auto kLockTtl = std::chrono::milliseconds(1000);
+// Smaller bodies are stored as they are: gzip's framing and a Content-Encoding header eat
+// most of what compressing them would save.
+constexpr std::size_t kMinCompressBytes = 1024;
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -116,11 +119,11 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
   return static_cast<std::int64_t>(::timegm(&tm));
 }
 
-// RFC 9110 §13.2.2: If-None-Match decides when present; else If-Modified-Since against
-// the entry's Last-Modified.
-bool not_modified(const http::request_header<>& request, const Entry& entry) {
+// RFC 9110 §13.2.2: If-None-Match decides when present (against the ETag of the variant
+// sent); else If-Modified-Since against the entry's Last-Modified.
+bool not_modified(const http::request_header<>& request, const Entry& entry, bool gzip) {
   const auto if_none_match = request[http::field::if_none_match];
-  if (!if_none_match.empty()) return none_match(if_none_match, entry_header(entry, "ETag"));
+  if (!if_none_match.empty()) return none_match(if_none_match, entry.etag(gzip));
   const auto if_modified_since = request[http::field::if_modified_since];
   const auto last_modified = entry_header(entry, "Last-Modified");
   if (if_modified_since.empty() || last_modified.empty()) return false;
@@ -171,6 +174,7 @@ struct Context {
   bool client_keep_alive = false;       // client allows keep-alive
   bool has_body = false;                // request carries a body
   bool expect_continue = false;         // client waits for 100 Continue
+  bool accepts_gzip = false;            // client's Accept-Encoding allows gzip (routed requests)
   const config::Route* route = nullptr; // matched route, if any
   // Metric series of `route` (unrouted: Metrics::unrouted()); null when there are no metrics.
   const metrics::RouteSeries* series = nullptr;
@@ -290,25 +294,38 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
                                     std::string_view cache_status) {
   const bool keep_alive = ctx.keep_alive();
   const bool from_cache = std::string_view(x_cache) == "HIT" || std::string_view(x_cache) == "STALE";
-  const bool unchanged = from_cache && not_modified(ctx.ex.parser.get(), *entry);
+  // The gzip variant only to a client that asked for it; the others get the identity body.
+  const bool gzip = entry->compressed() && ctx.accepts_gzip;
+  const bool unchanged = from_cache && not_modified(ctx.ex.parser.get(), *entry, gzip);
   const unsigned status = unchanged ? 304 : entry->status;
+  const bool body = !unchanged && !ctx.head;
+  const std::string* content = gzip ? &entry->gzip : body ? entry->identity() : &entry->body;
+  if (content == nullptr) {
+    // The stored gzip did not inflate (a damaged store value): nothing to serve.
+    count_error(ctx, metrics::ErrorKind::kStoreUnavailable);
+    co_return co_await respond_error(ctx, http::status::bad_gateway, "stored entry unreadable", x_cache, false);
+  }
+  const std::uint64_t content_length = gzip ? entry->gzip.size() : entry->identity_size;
   // The stored status line and headers were serialized once (finish_entry); a 304 picks
   // the headers it repeats.
   std::string head;
   if (unchanged) {
     head.append("HTTP/1.1 304 Not Modified\r\n");
     for (const auto& [name, value] : entry->headers) {
-      if (kept_in_304(name)) head.append(name).append(": ").append(value).append("\r\n");
+      if (!kept_in_304(name)) continue;
+      const bool etag = boost::algorithm::iequals(name, "ETag");
+      head.append(name).append(": ").append(etag ? entry->etag(gzip) : value).append("\r\n");
     }
   }
-  const std::string_view stored_head = unchanged ? std::string_view(head) : std::string_view(entry->head);
+  const std::string_view stored_head = unchanged ? std::string_view(head)
+                                       : gzip    ? std::string_view(entry->gzip_head)
+                                                 : std::string_view(entry->head);
   std::string own;  // the proxy's own headers and the framing
   own.reserve(160);
   own.append("X-Cache: ").append(x_cache).append("\r\nCache-Status: ").append(cache_status);
   own.append("\r\nCache-Control: ").append(cache_control_value(*ctx.route));
   if (from_cache) own.append("\r\nAge: ").append(std::to_string(age_seconds(*entry)));
-  const bool body = !unchanged && !ctx.head;
-  if (!unchanged) own.append("\r\nContent-Length: ").append(std::to_string(entry->body.size()));
+  if (!unchanged) own.append("\r\nContent-Length: ").append(std::to_string(content_length));
   own.append("\r\n");
   // HTTP/1.1 keeps the connection by default; an HTTP/1.0 client must be told.
   if (!keep_alive) {
@@ -320,10 +337,10 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
 
   const std::array<net::const_buffer, 3> buffers{net::buffer(stored_head.data(), stored_head.size()),
                                                  net::buffer(own),
-                                                 net::buffer(entry->body.data(), body ? entry->body.size() : 0)};
+                                                 net::buffer(content->data(), body ? content->size() : 0)};
   ctx.ex.client.expires_after(ctx.config.timeouts.write);
   auto [ec, n] = co_await net::async_write(ctx.ex.client, buffers, kNoThrow);
-  co_return Outcome{keep_alive && !ec, status, x_cache, body ? entry->body.size() : 0, {}, {}};
+  co_return Outcome{keep_alive && !ec, status, x_cache, body ? content->size() : 0, {}, {}};
 }
 
 // True when `entry` was stored under exactly `tags` (a reload may have changed the route's).
@@ -345,7 +362,9 @@ std::string hit_status(const Entry& entry, std::string_view detail = {}) {
 
 // The entry for a storable upstream response (header already rewritten for the client),
 // recording `route`'s tags at `generations` (seen before the fetch: an invalidation during
-// it leaves this entry stale). A response without a validator gets a strong ETag.
+// it leaves this entry stale). A response without a validator gets a strong ETag. A
+// compressible body of kMinCompressBytes or more is also kept gzip-compressed when the
+// route allows (compressed once here, never per hit).
 EntryPtr make_entry(const config::Route& route, const std::vector<std::uint64_t>& generations,
                     const http::response_header<>& response, std::string body) {
   auto entry = std::make_shared<Entry>();
@@ -361,6 +380,10 @@ EntryPtr make_entry(const config::Route& route, const std::vector<std::uint64_t>
     if (is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
   }
   if (response.count(http::field::etag) == 0) entry->headers.emplace_back("ETag", body_etag(entry->body));
+  if (route.compress && entry->body.size() >= kMinCompressBytes &&
+      compressible_type(response[http::field::content_type])) {
+    compress_entry(*entry);
+  }
   finish_entry(*entry);
   return entry;
 }
@@ -783,6 +806,7 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
     co_return co_await forward(ctx, plan);
   }
 
+  ctx.accepts_gzip = accepts_gzip(request[http::field::accept_encoding]);
   const std::string user =
       ctx.route->key.uses_user() ? user_id(request, ctx.config.identity) : std::string("anon");
   config::RenderInput input{"GET", path, query, &params, &request, user};
@@ -811,6 +835,9 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   // The key does not name Accept-Encoding, so a stored body must be the identity encoding
   // every client can read (policy relies on this for Vary: Accept-Encoding).
   request.erase(http::field::accept_encoding);
+  if (lookup.entry && !ctx.accepts_gzip && !ctx.head && lookup.entry->identity() == nullptr) {
+    lookup.entry = nullptr;  // its gzip does not inflate (a damaged store value): a miss
+  }
   EntryPtr stale;
   if (lookup.status == StoreStatus::kOk && lookup.entry) {
     const auto& entry = *lookup.entry;

@@ -120,6 +120,9 @@ struct Route {
   // (connect error, timeout, 5xx). 0: off.
   Duration stale_if_error{0};
   bool l1 = true;                        // may be kept in the in-process tier (l1.enabled)
+  // Store compressible bodies of 1 KiB or more gzip-compressed too (sent as such to
+  // clients that accept gzip, inflated for the others).
+  bool compress = true;
   // How long an entry is kept in the store: ttl plus the larger stale window.
   Duration keep() const { return ttl + std::max(stale_while_revalidate, stale_if_error); }
 };

@@ -700,6 +700,7 @@ class Loader {
         [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
     set(f, "stale_if_error", route.stale_if_error, [&](const Value& x) { return duration(x, /*allow_zero=*/true); });
     set(f, "l1", route.l1, [&](const Value& x) { return boolean(x); });
+    set(f, "compress", route.compress, [&](const Value& x) { return boolean(x); });
     if (route.shared && route.key.uses_user()) {
       error(*f.get("shared"), label +
                                   ": 'shared: true' says the response does not depend on the caller, "
@@ -792,7 +793,7 @@ const std::vector<KeySet>& config_keys() {
       {"log", {"level", "access"}},
       {"routes[]",
        {"name", "match", "ttl", "key", "tags", "shared", "statuses", "max_entry_bytes", "stale_if_error",
-        "stale_while_revalidate", "l1"}},
+        "stale_while_revalidate", "l1", "compress"}},
       {"warm[]", {"url", "headers"}},
   };
   return keys;

@@ -93,4 +93,11 @@ Response Deployment::get(std::string_view target, const Headers& headers) const 
   return client().get(target, headers);
 }
 
+double upstream_requests(std::uint16_t port, std::string_view route) {
+  const auto text = http_get(port, "/metrics").body;
+  const std::string series = "foilcache_upstream_request_duration_seconds_count{route=\"" + std::string(route) + "\"} ";
+  const auto at = text.find(series);
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + series.size()));
+}
+
 }  // namespace foilcache::testing

@@ -94,6 +94,9 @@ inline std::string config_head(std::string_view prefix, std::string_view redis_t
   return head + "identity:\n  secret: ${FOILCACHE_IDENTITY_SECRET}\n";
 }
 
+// Requests sent upstream by the foilcache on `port` for `route` (its upstream histogram's count).
+double upstream_requests(std::uint16_t port, std::string_view route);
+
 // The Authorization headers of the stub's users.
 inline Headers as_alice() { return {{"Authorization", basic_auth("alice", "alice-pw")}}; }
 inline Headers as_bob() { return {{"Authorization", basic_auth("bob", "bob-pw")}}; }

@@ -40,14 +40,6 @@ std::string info_route(std::string_view extra = {}) {
          std::string(extra);
 }
 
-// Requests sent upstream by one foilcache for `route` (its upstream histogram's count).
-double upstream_requests(std::uint16_t port, std::string_view route) {
-  const auto text = http_get(port, "/metrics").body;
-  const std::string series = "foilcache_upstream_request_duration_seconds_count{route=\"" + std::string(route) + "\"} ";
-  const auto at = text.find(series);
-  return at == std::string::npos ? 0 : std::stod(text.substr(at + series.size()));
-}
-
 struct Answer {
   unsigned status = 0;
   std::string x_cache;

@@ -221,12 +221,41 @@ INSTANTIATE_TEST_SUITE_P(
                      {{"Vary", "Cookie"}, {"Vary", "User-Agent"}},
                      10,
                      RS::kVary},
-        ResponseCase{"VaryStarAmongOthers", RouteKind::kUser, 200, {{"Vary", "Cookie, *"}}, 10, RS::kVary}),
+        ResponseCase{"VaryStarAmongOthers", RouteKind::kUser, 200, {{"Vary", "Cookie, *"}}, 10, RS::kVary},
+        ResponseCase{"ContentEncodingGzip", RouteKind::kPlain, 200, {{"Content-Encoding", "gzip"}}, 10, RS::kEncoded},
+        ResponseCase{"ContentEncodingListed", RouteKind::kPlain, 200, {{"Content-Encoding", "identity, br"}}, 10,
+                     RS::kEncoded},
+        ResponseCase{"ContentEncodingIdentity", RouteKind::kPlain, 200, {{"Content-Encoding", "Identity"}}, 10,
+                     RS::kStorable}),
     [](const auto& info) { return info.param.name; });
 
 TEST(Policy, ToStringNamesEveryValue) {
   EXPECT_STREQ(to_string(RequestCacheability::kBypassCredentials), "bypass_credentials");
   EXPECT_STREQ(to_string(ResponseStorability::kTooLarge), "too_large");
+  EXPECT_STREQ(to_string(ResponseStorability::kEncoded), "encoded");
+}
+
+TEST(Policy, AcceptsGzip) {
+  for (const char* yes : {"gzip", "GZip", "x-gzip", "deflate, gzip", "gzip;q=0.5", "gzip ; q=1", "*", "*;q=0.1",
+                          "br;q=1.0, gzip;q=0.8, *;q=0.1", "gzip;q=0.001"}) {
+    EXPECT_TRUE(accepts_gzip(yes)) << yes;
+  }
+  for (const char* no : {"", "identity", "br", "deflate, br", "gzip;q=0", "gzip;q=0.0", "gzip; q=0.000", "GZIP;Q=0",
+                         "*;q=0", "*, gzip;q=0", "gzip;q=0, *", "gzipx", "x-gzip;q=0", "identity;q=1, *;q=0"}) {
+    EXPECT_FALSE(accepts_gzip(no)) << no;
+  }
+}
+
+TEST(Policy, CompressibleTypes) {
+  for (const char* yes : {"application/json", "application/json; charset=utf-8", "Application/JSON", "text/html",
+                          "text/plain;charset=utf-8", "application/javascript", "application/xml",
+                          "application/problem+json", "application/atom+xml", "image/svg+xml", " text/css "}) {
+    EXPECT_TRUE(compressible_type(yes)) << yes;
+  }
+  for (const char* no : {"", "application/octet-stream", "image/png", "image/jpeg", "application/zip",
+                         "application/x-nintendo-nsp", "video/mp4", "json", "application/jsonx"}) {
+    EXPECT_FALSE(compressible_type(no)) << no;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy/cache/entry.hpp"
+#include "proxy/cache/gzip.hpp"
 
 namespace foilcache::cache {
 namespace {
@@ -150,6 +151,89 @@ TEST(EntryCodec, SingleByteMutationsDecodeOrFailCleanly) {
       }
     }
   }
+}
+
+// A compressible sample: 25 KB of library-page-like JSON.
+Entry compressed_entry() {
+  Entry entry = sample_entry();
+  entry.body.clear();
+  for (int i = 0; entry.body.size() < 25'000; ++i) {
+    entry.body += R"({"id":"0100000000010000","name":"Game )" + std::to_string(i) + R"(","size":123456789},)";
+  }
+  compress_entry(entry);
+  finish_entry(entry);
+  return entry;
+}
+
+TEST(Gzip, RoundTripsAndChecksTheSize) {
+  const std::string text(10'000, 'x');
+  const std::string packed = gzip_compress(text);
+  ASSERT_FALSE(packed.empty());
+  EXPECT_LT(packed.size(), 200u);
+  EXPECT_EQ(gzip_decompress(packed, text.size()), text);
+  EXPECT_EQ(gzip_decompress(packed, text.size() - 1), std::nullopt) << "longer than claimed";
+  EXPECT_EQ(gzip_decompress(packed, text.size() + 1), std::nullopt) << "shorter than claimed";
+  EXPECT_EQ(gzip_decompress(packed + "x", text.size()), std::nullopt) << "trailing bytes";
+  EXPECT_EQ(gzip_decompress(packed.substr(0, packed.size() - 4), text.size()), std::nullopt) << "no trailer";
+  EXPECT_EQ(gzip_decompress("not gzip at all", 15), std::nullopt);
+  EXPECT_EQ(gzip_decompress(gzip_compress(""), 0), std::string());
+}
+
+TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
+  const Entry entry = compressed_entry();
+  ASSERT_TRUE(entry.compressed());
+  EXPECT_EQ(entry.identity_size, entry.body.size());
+  EXPECT_LT(entry.gzip.size(), entry.body.size() / 4);
+  EXPECT_EQ(entry.headers.back(), (std::pair<std::string, std::string>{"Vary", "Accept-Encoding"}));
+  EXPECT_NE(entry.gzip_head.find("Content-Encoding: gzip\r\n"), std::string::npos);
+  EXPECT_NE(entry.gzip_head.find("ETag: \"abc-gzip\"\r\n"), std::string::npos);
+  EXPECT_EQ(entry.head.find("Content-Encoding"), std::string::npos);
+  EXPECT_NE(entry.head.find("ETag: \"abc\"\r\n"), std::string::npos);
+
+  const std::string bytes = encode_entry(entry);
+  EXPECT_LT(bytes.size(), entry.gzip.size() + 300) << "the identity body is not stored";
+  EntryPtr decoded = decode_entry(bytes);
+  ASSERT_NE(decoded, nullptr);
+  EXPECT_TRUE(decoded->body.empty());
+  EXPECT_EQ(decoded->gzip, entry.gzip);
+  EXPECT_EQ(decoded->head, entry.head);
+  EXPECT_EQ(decoded->gzip_head, entry.gzip_head);
+  EXPECT_EQ(decoded->approx_bytes(), entry.approx_bytes()) << "counts the identity body before inflating it";
+  const std::string* identity = decoded->identity();
+  ASSERT_NE(identity, nullptr);
+  EXPECT_EQ(*identity, entry.body);
+  EXPECT_EQ(decoded->identity(), identity) << "inflated once";
+  EXPECT_EQ(encode_entry(*decoded), bytes);
+}
+
+TEST(EntryCompression, IncompressibleBodiesStayAsTheyAre) {
+  Entry entry = sample_entry();
+  std::mt19937 rng(7);
+  entry.body.resize(4000);
+  for (auto& c : entry.body) c = static_cast<char>(rng());
+  compress_entry(entry);
+  finish_entry(entry);
+  EXPECT_FALSE(entry.compressed());
+  EXPECT_TRUE(entry.gzip_head.empty());
+  EXPECT_EQ(entry.headers, sample_entry().headers) << "no Vary for a body that has one variant";
+}
+
+TEST(EntryCompression, ADamagedGzipIsNotServedAsIdentity) {
+  const Entry entry = compressed_entry();
+  std::string bytes = encode_entry(entry);
+  bytes[bytes.size() - 20] = static_cast<char>(bytes[bytes.size() - 20] ^ 0x55);
+  EntryPtr decoded = decode_entry(bytes);
+  ASSERT_NE(decoded, nullptr) << "decoding does not inflate";
+  EXPECT_EQ(decoded->identity(), nullptr);
+}
+
+TEST(EntryCompression, AForgedIdentitySizeIsRejectedWithoutAllocating) {
+  const Entry entry = compressed_entry();
+  std::string bytes = encode_entry(entry);
+  // The identity size is the u64 before the body length (u64) and the gzip member.
+  const std::size_t offset = bytes.size() - entry.gzip.size() - 16;
+  for (std::size_t i = 0; i < 8; ++i) bytes[offset + i] = i == 7 ? '\x7f' : '\xff';
+  EXPECT_EQ(decode_entry(bytes), nullptr);
 }
 
 TEST(EntryApproxBytes, GrowsWithBodyHeadersAndRoute) {
