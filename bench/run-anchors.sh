@@ -4,7 +4,8 @@
 # before the run. Then measures a 1 GiB pass-through download (throughput and peak RSS).
 # Loopback only; everything started here is stopped on exit.
 #
-#   bench/run-anchors.sh [BUILD_DIR]      env: DURATION, CONNS (passed to anchors.sh)
+#   bench/run-anchors.sh [BUILD_DIR]      env: DURATION, CONNS (passed to anchors.sh),
+#                                         REPEAT (runs of anchors.sh; >1 prints medians)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -64,9 +65,25 @@ for u in "$LIB" "$INFO"; do
 done
 echo "foilcache warmed: $LIB, $INFO"
 
-# 4. The side-by-side table.
-PROXY_URL_LIBRARY=$LIB PROXY_URL_INFO=$INFO BASE_PORT=${BASE_PORT:-18000} RESULTS_DIR=${RESULTS_DIR:-$WORK/results} \
-  bash "$ANCHORS"
+# What Redis holds for the library page (gzip-compressed when the route compresses).
+for key in $(redis-cli -p "$P_REDIS" --scan --pattern '*library*'); do
+  echo "stored in Redis: $key $(redis-cli -p "$P_REDIS" STRLEN "$key") bytes (the page is $(curl -s "$LIB" | wc -c) bytes)"
+done
+
+# 4. The side-by-side table, REPEAT times, then the medians.
+RESULTS=${RESULTS_DIR:-$WORK/results}
+mkdir -p "$RESULTS"
+for run in $(seq "${REPEAT:-1}"); do
+  echo "== anchors run $run of ${REPEAT:-1} =="
+  PROXY_URL_LIBRARY=$LIB PROXY_URL_INFO=$INFO BASE_PORT=${BASE_PORT:-18000} RESULTS_DIR=$RESULTS bash "$ANCHORS"
+done
+[ "${REPEAT:-1}" -gt 1 ] && python3 bench/anchors-median.py "$RESULTS"/anchors-*.txt
+
+# Clients that accept gzip get the stored gzip body (anchors' wrk sends no Accept-Encoding).
+for c in ${CONNS:-32 128}; do
+  echo "== foilcache lib, Accept-Encoding: gzip, c$c =="
+  wrk -t1 -c"$c" -d"${DURATION:-8s}" --latency -H 'Accept-Encoding: gzip' "$LIB" | grep -E 'Requests/sec|Transfer/sec|^ +50%|^ +99%'
+done
 
 # 5. 1 GiB pass-through download: throughput direct vs through foilcache, peak RSS.
 P_STUB=$(free_port)
