@@ -106,6 +106,12 @@ void add_vary_accept_encoding(std::vector<std::pair<std::string, std::string>>& 
   }
 }
 
+// The bytes a string holds: its heap capacity, or its size while it fits in the object.
+std::size_t held(const std::string& text) {
+  static const std::size_t kInline = std::string().capacity();
+  return text.capacity() > kInline ? text.capacity() : text.size();
+}
+
 void append_status_line(std::string& head, unsigned status) {
   const auto reason = http::obsolete_reason(http::int_to_status(status));
   head.append("HTTP/1.1 ").append(std::to_string(status)).append(" ");
@@ -163,8 +169,9 @@ std::string Entry::etag(bool gzip_variant) const {
 }
 
 std::size_t Entry::approx_bytes() const {
-  const std::size_t identity_bytes = compressed() ? identity_size : body.size();
-  std::size_t total = kEntryOverhead + identity_bytes + gzip.size() + route.size() + head.size() + gzip_head.size();
+  // Heap capacities, not sizes: unused capacity is allocated memory too.
+  const std::size_t identity_bytes = body.empty() && compressed() ? identity_size : held(body);
+  std::size_t total = kEntryOverhead + identity_bytes + held(gzip) + held(route) + held(head) + held(gzip_head);
   for (const auto& [tag, generation] : tags) total += kHeaderOverhead + tag.size();
   for (const auto& [name, value] : headers) total += kHeaderOverhead + name.size() + value.size();
   return total;

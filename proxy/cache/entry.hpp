@@ -43,8 +43,8 @@ struct Entry {
   // The ETag of the variant sent (the stored one, "-gzip" appended inside the quotes for
   // the gzip variant: a representation's strong validator must differ per encoding).
   std::string etag(bool gzip_variant) const;
-  // identity + gzip + headers + fixed overhead, for byte bounds (counts the identity body
-  // even before it is inflated, so a bound holds whatever clients ask for).
+  // identity + gzip + headers + fixed overhead, for byte bounds: string capacities, and the
+  // identity body even before it is inflated, so a bound holds whatever clients ask for.
   std::size_t approx_bytes() const;
 
  private:

@@ -26,6 +26,7 @@ std::string gzip_compress(std::string_view data) {
   out.resize(stream.total_out);
   deflateEnd(&stream);
   if (status != Z_STREAM_END) return {};
+  out.shrink_to_fit();  // it is stored: the bound's worth of capacity would stay allocated
   return out;
 }
 

@@ -369,6 +369,9 @@ EntryPtr make_entry(const config::Route& route, const std::vector<std::uint64_t>
                     const http::response_header<>& response, std::string body) {
   auto entry = std::make_shared<Entry>();
   entry->status = response.result_int();
+  // A body captured while streaming grew by doubling: the entry keeps only what it uses
+  // (the L1's byte bound counts sizes, not capacities).
+  if (body.capacity() > body.size() + body.size() / 8 + 64) body.shrink_to_fit();
   entry->body = std::move(body);
   entry->stored_at_ms = now_ms();
   entry->ttl_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());

@@ -104,7 +104,12 @@ net::awaitable<error_code> read_body(beast::tcp_stream& in, beast::flat_buffer& 
   reserve_for_streaming(in_buffer);
   while (!parser.is_done()) {
     const std::size_t offset = out.size();
-    const std::size_t room = std::max<std::size_t>(kRelayBufferBytes, out.capacity() - offset);
+    // A known length is read into exactly that much room: `out` becomes a stored entry,
+    // whose unused capacity would stay allocated (and uncounted) for as long as it lives.
+    const auto remaining = parser.content_length_remaining();
+    const std::size_t room = remaining && *remaining > 0
+                                 ? static_cast<std::size_t>(*remaining)
+                                 : std::max<std::size_t>(kRelayBufferBytes, out.capacity() - offset);
     out.resize(offset + room);
     body.data = out.data() + offset;
     body.size = room;

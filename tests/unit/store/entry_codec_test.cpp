@@ -184,6 +184,7 @@ TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
   ASSERT_TRUE(entry.compressed());
   EXPECT_EQ(entry.identity_size, entry.body.size());
   EXPECT_LT(entry.gzip.size(), entry.body.size() / 4);
+  EXPECT_LE(entry.gzip.capacity(), entry.gzip.size() + 64) << "no deflateBound-sized slack kept";
   EXPECT_EQ(entry.headers.back(), (std::pair<std::string, std::string>{"Vary", "Accept-Encoding"}));
   EXPECT_NE(entry.gzip_head.find("Content-Encoding: gzip\r\n"), std::string::npos);
   EXPECT_NE(entry.gzip_head.find("ETag: \"abc-gzip\"\r\n"), std::string::npos);
@@ -198,7 +199,7 @@ TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
   EXPECT_EQ(decoded->gzip, entry.gzip);
   EXPECT_EQ(decoded->head, entry.head);
   EXPECT_EQ(decoded->gzip_head, entry.gzip_head);
-  EXPECT_EQ(decoded->approx_bytes(), entry.approx_bytes()) << "counts the identity body before inflating it";
+  EXPECT_GE(decoded->approx_bytes(), entry.identity_size + entry.gzip.size()) << "counts the identity body before inflating it";
   const std::string* identity = decoded->identity();
   ASSERT_NE(identity, nullptr);
   EXPECT_EQ(*identity, entry.body);
