@@ -248,7 +248,13 @@ net::awaitable<void> RedisStore::unlock(std::string key, std::string token, bool
   const std::array<std::string_view, 7> argv{
       "EVAL", kUnlockScript, "1", lock_key, token, pass ? std::string_view("pass") : std::string_view("del"),
       kPassMillis};
-  co_await client_->command(argv);  // on failure the lock expires by itself
+  // One retry: a lock left behind makes the next herd on this key wait out its TTL (up to
+  // 1 s); a command that failed in a burst of timeouts often succeeds a moment later. If
+  // both fail, the lock expires by itself.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    redis::Result result = co_await client_->command(argv);
+    if (!result.ec && !result.reply.is_error()) break;
+  }
 }
 
 net::awaitable<StoreStatus> RedisStore::add_counters(Counters deltas) {
