@@ -8,7 +8,9 @@ namespace foilcache::cache {
 namespace {
 
 constexpr int kGzipWindow = 15 + 16;  // 32 KiB window, gzip wrapper (zlib's convention)
-constexpr int kLevel = 6;
+// Level 1: a miss pays for compressing on its way to the client. On the 25 KB library
+// page it takes a third of level 6's time (0.24 vs 0.72 ms) for 4.1 KB instead of 3.5 KB.
+constexpr int kLevel = 1;
 constexpr int kMemLevel = 8;
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 namespace foilcache::cache {
 
-// `data` as one gzip member (deflate level 6; CPU is spent once per stored entry).
+// `data` as one gzip member (deflate level 1: it is spent on a miss's way to the client).
 std::string gzip_compress(std::string_view data);
 
 // The content of the gzip member `data`, which must inflate to exactly `expected_size`
