@@ -3,7 +3,7 @@
 # app's latency and answer every request (issue #4). One connection, against the app
 # directly, through foilcache with Redis up, and through foilcache with Redis paused (the
 # route has l1: false, so every request asks Redis, finds it unavailable and BYPASSes).
-# A Python client times every request itself (wrk's latency summary did not add up with
+# bench/latency.py times every request itself (wrk's latency summary did not add up with
 # one connection).
 #   bench/run-outage.sh [BUILD_DIR]      env: DURATION (default 5s)
 set -euo pipefail
@@ -41,25 +41,7 @@ for _ in $(seq 150); do curl -fs "http://127.0.0.1:$P_PROXY/healthz" | grep -q '
 
 run() {  # LABEL PORT: one keep-alive connection, back to back, every request timed
   echo "== $1"
-  python3 - "$2" "${DURATION%s}" <<'PY'
-import http.client, sys, time
-port, seconds = int(sys.argv[1]), float(sys.argv[2])
-conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-lat, errors, results = [], 0, {}
-end = time.monotonic() + seconds
-while time.monotonic() < end:
-    t0 = time.perf_counter()
-    conn.request("GET", "/api/system/info")
-    r = conn.getresponse(); r.read()
-    lat.append((time.perf_counter() - t0) * 1000)
-    errors += r.status != 200
-    x = r.getheader("X-Cache") or "-"; results[x] = results.get(x, 0) + 1
-lat.sort()
-pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-print(f"   requests {len(lat)}  p50 {pct(0.50):.3f} ms  p99 {pct(0.99):.3f} ms  p99.9 {pct(0.999):.3f} ms  "
-      f"max {lat[-1]:.3f} ms  non-200 {errors}  X-Cache {results}")
-print(f"   slowest: {', '.join(f'{v:.1f}' for v in lat[-8:])} ms")
-PY
+  python3 bench/latency.py --duration "${DURATION%s}" "http://127.0.0.1:$2/api/system/info"
 }
 echo "foilcache outage latency, $(date -u +%FT%TZ), loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 run "app directly" "$P_STUB"
