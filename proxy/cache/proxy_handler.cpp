@@ -682,8 +682,12 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
     const auto lock = co_await store.try_lock(std::move(key), std::move(attempt), std::min(bound, kLockTtl));
     if (lock == LockResult::kAcquired) {
       Outcome outcome = co_await forward(ctx, plan);
-      // The client has its answer: releasing the lock must not delay its next request.
-      net::co_spawn(ctx.worker.ioc, store.unlock(plan.key, token, !plan.stored), net::detached);
+      // Awaited, although the client has its answer: once a response is sent, the store
+      // holds what it says (no lock key left, the entry written), which invalidations and
+      // tests may rely on.
+      std::string unlock_key = plan.key;
+      std::string unlock_token = token;
+      co_await store.unlock(std::move(unlock_key), std::move(unlock_token), !plan.stored);
       co_return outcome;
     }
     if (lock != LockResult::kBusy || SteadyClock::now() + kCoalescePoll >= deadline) break;
