@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <array>
@@ -29,6 +31,35 @@ void append_part(std::string& out, char tag, std::string_view bytes) {
   out += ':';
   out.append(bytes);
 }
+
+// One HMAC-SHA256 context per thread, keyed once: OpenSSL 3's one-shot HMAC() fetches
+// the MAC and digest implementations and allocates a context on every call.
+class ThreadHmac {
+ public:
+  ~ThreadHmac() { EVP_MAC_CTX_free(ctx_); EVP_MAC_free(mac_); }
+  bool compute(const std::string& secret, std::string_view data, unsigned char* out, std::size_t& size) {
+    if (ctx_ == nullptr || secret != secret_) {
+      if (mac_ == nullptr) mac_ = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+      EVP_MAC_CTX_free(ctx_);
+      ctx_ = mac_ ? EVP_MAC_CTX_new(mac_) : nullptr;
+      char digest[] = "SHA256";
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                             OSSL_PARAM_construct_end()};
+      static constexpr unsigned char kEmptyKey[1] = {0};
+      const auto* key = secret.empty() ? kEmptyKey : reinterpret_cast<const unsigned char*>(secret.data());
+      if (ctx_ == nullptr || EVP_MAC_init(ctx_, key, secret.size(), params) != 1) return false;
+      secret_ = secret;
+    } else if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {  // same key, fresh state
+      return false;
+    }
+    return EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1 &&
+           EVP_MAC_final(ctx_, out, &size, EVP_MAX_MD_SIZE) == 1;
+  }
+ private:
+  EVP_MAC* mac_ = nullptr;
+  EVP_MAC_CTX* ctx_ = nullptr;
+  std::string secret_;
+};
 
 }  // namespace
 
@@ -70,14 +101,9 @@ std::string user_id(const http::fields& headers, const config::IdentityConfig& i
   if (canonical.empty()) return "anon";
 
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int mac_size = 0;
-  static constexpr unsigned char kEmptyKey[1] = {0};
-  const void* key = identity.secret.empty() ? static_cast<const void*>(kEmptyKey) : identity.secret.data();
-  if (HMAC(EVP_sha256(), key, static_cast<int>(identity.secret.size()),
-           reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), mac.data(),
-           &mac_size) == nullptr ||
-      mac_size < kIdBytes) {
-    // Only a broken OpenSSL install gets here; any fallback id would merge callers.
+  std::size_t mac_size = 0;
+  thread_local ThreadHmac hmac;
+  if (!hmac.compute(identity.secret, canonical, mac.data(), mac_size) || mac_size < kIdBytes) {
     std::fputs("foilcache: HMAC-SHA256 failed, cannot compute {user}\n", stderr);
     std::abort();
   }

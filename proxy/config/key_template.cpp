@@ -18,25 +18,45 @@ constexpr std::string_view kValueChars =
 // Glob metacharacters of the admin API's invalidate?pattern= (fnmatch).
 constexpr std::string_view kGlobChars = "*?[]\\";
 
-bool is_unreserved(unsigned char c) {
+constexpr bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
          c == '~' || c == '-';
 }
+constexpr auto kUnreservedTable = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = is_unreserved(static_cast<unsigned char>(c));
+  return t;
+}();
 
-void append_escaped_byte(std::string& out, unsigned char c, std::string_view also_keep) {
+inline void append_escaped_byte(std::string& out, unsigned char c, std::string_view also_keep) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  if (is_unreserved(c) || also_keep.find(static_cast<char>(c)) != std::string_view::npos) {
+  if (kUnreservedTable[c] || (!also_keep.empty() && also_keep.find(static_cast<char>(c)) != std::string_view::npos)) {
     out += static_cast<char>(c);
     return;
   }
-  out += '%';
-  out += kHex[c >> 4];
-  out += kHex[c & 0xF];
+  const char esc[3] = {'%', kHex[c >> 4], kHex[c & 0xF]};
+  out.append(esc, 3);
+}
+
+void append_escaped_run(std::string& out, std::string_view value, std::string_view also_keep) {
+  std::size_t i = 0;
+  while (i < value.size()) {
+    std::size_t j = i;
+    while (j < value.size() && kUnreservedTable[static_cast<unsigned char>(value[j])]) ++j;
+    out.append(value.data() + i, j - i);
+    if (j == value.size()) break;
+    append_escaped_byte(out, static_cast<unsigned char>(value[j]), also_keep);
+    i = j + 1;
+  }
 }
 
 // Appends the escaped form of the decoded bytes of `raw`.
 void append_escaped_decoded(std::string& out, std::string_view raw, bool plus_is_space,
                             std::string_view also_keep = {}) {
+  if (raw.find('%') == std::string_view::npos && (!plus_is_space || raw.find('+') == std::string_view::npos)) {
+    append_escaped_run(out, raw, also_keep);  // nothing to decode
+    return;
+  }
   for (DecodedCursor cur(raw, plus_is_space); !cur.done();) append_escaped_byte(out, cur.next(), also_keep);
 }
 
@@ -81,7 +101,7 @@ void for_each_param(std::string_view query, Fn&& fn) {
 }  // namespace
 
 void append_escaped(std::string& out, std::string_view value, std::string_view also_keep) {
-  for (const char c : value) append_escaped_byte(out, static_cast<unsigned char>(c), also_keep);
+  append_escaped_run(out, value, also_keep);
 }
 
 KeyTemplate KeyTemplate::parse(std::string_view text, const PathPattern& pattern) {
