@@ -121,6 +121,9 @@ TEST(Cache, InjectionAttemptsCannotShapeKeys) {
   }
   const auto keys = d.redis().keys("*");
   for (const auto& key : keys) {
+    // foilcache's own keys (a "pass" mark left for a moment by a request whose answer was
+    // not storable) are under the prefix too, but are not entries.
+    if (key.starts_with("foilcache:@lock:")) continue;
     ASSERT_TRUE(key.starts_with("foilcache:library_paged:")) << key;
     // Only the template's own 8 separators: no value contributed a ':' or a glob character.
     EXPECT_EQ(std::count(key.begin(), key.end(), ':'), 9) << key;
