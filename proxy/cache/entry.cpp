@@ -95,7 +95,7 @@ class Reader {
 void add_vary_accept_encoding(std::vector<std::pair<std::string, std::string>>& headers) {
   std::string* vary = nullptr;
   for (auto& [name, value] : headers) {
-    if (!boost::algorithm::iequals(name, "Vary")) continue;
+    if (!beast::iequals(name, "Vary")) continue;
     if (boost::algorithm::icontains(value, "accept-encoding")) return;
     if (vary == nullptr) vary = &value;
   }
@@ -131,7 +131,7 @@ void finish_entry(Entry& entry) {
   entry.gzip_head.reserve(entry.head.size() + 32);
   append_status_line(entry.gzip_head, entry.status);
   for (const auto& [name, value] : entry.headers) {
-    const bool etag = boost::algorithm::iequals(name, "ETag");
+    const bool etag = beast::iequals(name, "ETag");
     entry.gzip_head.append(name).append(": ").append(etag ? entry.etag(true) : value).append("\r\n");
   }
   entry.gzip_head.append("Content-Encoding: gzip\r\n");
@@ -162,7 +162,7 @@ const std::string* Entry::identity() const {
 std::string Entry::etag(bool gzip_variant) const {
   std::string tag;
   for (const auto& [name, value] : headers) {
-    if (boost::algorithm::iequals(name, "ETag")) tag = value;
+    if (beast::iequals(name, "ETag")) tag = value;
   }
   if (gzip_variant && compressed() && tag.size() >= 2 && tag.back() == '"') tag.insert(tag.size() - 1, "-gzip");
   return tag;

@@ -4,6 +4,7 @@
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <optional>
 #include <random>
@@ -53,8 +54,8 @@ bool is_stored_header(const http::fields::value_type& field) {
     case http::field::cache_control:
       return false;
     default:
-      return !boost::algorithm::iequals(field.name_string(), "X-Cache") &&
-             !boost::algorithm::iequals(field.name_string(), "Cache-Status");
+      return !beast::iequals(field.name_string(), "X-Cache") &&
+             !beast::iequals(field.name_string(), "Cache-Status");
   }
 }
 
@@ -88,7 +89,8 @@ std::string lock_token() {
 // The value of one header of a stored entry ("" when absent).
 std::string_view entry_header(const Entry& entry, std::string_view name) {
   for (const auto& [field, value] : entry.headers) {
-    if (boost::algorithm::iequals(field, name)) return value;
+    // ASCII comparison: boost::algorithm::iequals builds a std::locale per call.
+    if (beast::iequals(field, name)) return value;
   }
   return {};
 }
@@ -125,8 +127,9 @@ bool not_modified(const http::request_header<>& request, const Entry& entry, boo
   const auto if_none_match = request[http::field::if_none_match];
   if (!if_none_match.empty()) return none_match(if_none_match, entry.etag(gzip));
   const auto if_modified_since = request[http::field::if_modified_since];
+  if (if_modified_since.empty()) return false;  // the common case: no scan of the entry
   const auto last_modified = entry_header(entry, "Last-Modified");
-  if (if_modified_since.empty() || last_modified.empty()) return false;
+  if (last_modified.empty()) return false;
   const auto since = parse_http_date(if_modified_since);
   const auto modified = parse_http_date(last_modified);
   return since && modified && *modified <= *since;
@@ -135,14 +138,27 @@ bool not_modified(const http::request_header<>& request, const Entry& entry, boo
 // Headers a 304 repeats from the full answer (RFC 9110 §15.4.5).
 bool kept_in_304(std::string_view name) {
   for (const char* kept : {"ETag", "Last-Modified", "Vary", "Content-Location", "Expires", "Date"}) {
-    if (boost::algorithm::iequals(name, kept)) return true;
+    if (beast::iequals(name, kept)) return true;
   }
   return false;
 }
 
+// Appends `value` in decimal (no temporary string: this runs on every hit).
+void append_int(std::string& out, std::int64_t value) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value);
+  out.append(digits, end);
+}
+
+void append_cache_control(std::string& out, const config::Route& route) {
+  out.append(route.key.uses_user() ? "private, max-age=" : "public, max-age=");
+  append_int(out, std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());
+}
+
 std::string cache_control_value(const config::Route& route) {
-  const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count();
-  return (route.key.uses_user() ? "private, max-age=" : "public, max-age=") + std::to_string(ttl);
+  std::string value;
+  append_cache_control(value, route);
+  return value;
 }
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
@@ -313,7 +329,7 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
     head.append("HTTP/1.1 304 Not Modified\r\n");
     for (const auto& [name, value] : entry->headers) {
       if (!kept_in_304(name)) continue;
-      const bool etag = boost::algorithm::iequals(name, "ETag");
+      const bool etag = beast::iequals(name, "ETag");
       head.append(name).append(": ").append(etag ? entry->etag(gzip) : value).append("\r\n");
     }
   }
@@ -323,7 +339,8 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
   std::string own;  // the proxy's own headers and the framing
   own.reserve(160);
   own.append("X-Cache: ").append(x_cache).append("\r\nCache-Status: ").append(cache_status);
-  own.append("\r\nCache-Control: ").append(cache_control_value(*ctx.route));
+  own.append("\r\nCache-Control: ");
+  append_cache_control(own, *ctx.route);
   if (from_cache) own.append("\r\nAge: ").append(std::to_string(age_seconds(*entry)));
   if (!unchanged) own.append("\r\nContent-Length: ").append(std::to_string(content_length));
   own.append("\r\n");
@@ -354,8 +371,10 @@ bool same_tags(const Entry& entry, const std::vector<std::string>& tags) {
 
 // Cache-Status of a hit on `entry` (RFC 9211; ttl: freshness left, negative when stale).
 std::string hit_status(const Entry& entry, std::string_view detail = {}) {
-  std::string status = "foilcache; hit; ttl=" +
-                       std::to_string(static_cast<std::int64_t>(entry.ttl_s) - age_seconds(entry));
+  std::string status;
+  status.reserve(48 + detail.size());  // one allocation
+  status.append("foilcache; hit; ttl=");
+  append_int(status, static_cast<std::int64_t>(entry.ttl_s) - age_seconds(entry));
   if (!detail.empty()) status.append("; detail=").append(detail);
   return status;
 }
@@ -785,7 +804,7 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   ctx.version = request.version();
   ctx.client_keep_alive = request.keep_alive();
   ctx.has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
-  ctx.expect_continue = boost::algorithm::iequals(request[http::field::expect], "100-continue");
+  ctx.expect_continue = beast::iequals(request[http::field::expect], "100-continue");
 
   const bool upgrade = is_upgrade(request);
   http_util::prepare_upstream_request(request, {exchange.client_address, "http"}, ctx.config.trust_forwarded_headers,

@@ -21,6 +21,8 @@ constexpr std::string_view kUnlockScript =
     "if ARGV[2] == 'pass' then return redis.call('SET', KEYS[1], 'pass', 'PX', ARGV[3]) end "
     "return redis.call('DEL', KEYS[1]) end return 0";
 constexpr char kInternalMark = '@';  // first byte after the prefix of foilcache's own keys
+// Commands of one lookup (the entry and its tags' generations) kept without a heap allocation.
+constexpr std::size_t kInlineCommands = 4;
 }  // namespace
 
 RedisStore::RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix)
@@ -73,18 +75,38 @@ net::awaitable<std::optional<std::vector<std::uint64_t>>> RedisStore::generation
 }
 
 net::awaitable<GetResult> RedisStore::get(std::string key, std::span<const std::string> tags) {
-  const std::string full = full_key(key);
-  // The entry and its route's tag generations in one round trip: GET key, GET gen...
-  std::vector<std::string> generation_keys;
-  generation_keys.reserve(tags.size());
-  for (const auto& tag : tags) generation_keys.push_back(generation_key(tag));
-  std::vector<std::vector<std::string_view>> commands;
-  commands.reserve(tags.size() + 1);
-  commands.push_back({"GET", full});
-  for (const auto& generation_key : generation_keys) commands.push_back({"GET", generation_key});
-  auto results = co_await client_->pipeline(std::move(commands));
+  // The entry and its route's tag generations in one round trip: GET key, GET gen... The
+  // hit path's allocations are kept down: every key is written into one buffer, and the
+  // commands sit on the coroutine frame for up to kInlineCommands (vectors beyond that).
+  std::size_t bytes = prefix_.size() + key.size();
+  for (const auto& tag : tags) bytes += prefix_.size() + kGenerationInfix.size() + tag.size();
+  std::string keys;
+  keys.reserve(bytes);  // no reallocation below: the views into it stay valid
+  const auto add_key = [&](std::string_view infix, std::string_view name) {
+    const std::size_t at = keys.size();
+    keys.append(prefix_).append(infix).append(name);
+    return std::string_view(keys).substr(at);
+  };
+  const std::size_t n = tags.size() + 1;
+  std::array<std::array<std::string_view, 2>, kInlineCommands> inline_argv;
+  std::array<std::span<const std::string_view>, kInlineCommands> inline_commands;
+  std::vector<std::array<std::string_view, 2>> heap_argv;
+  std::vector<std::span<const std::string_view>> heap_commands;
+  std::span<std::array<std::string_view, 2>> argv(inline_argv);
+  std::span<std::span<const std::string_view>> commands(inline_commands);
+  if (n > kInlineCommands) {
+    heap_argv.resize(n);
+    heap_commands.resize(n);
+    argv = heap_argv;
+    commands = heap_commands;
+  }
+  argv[0] = {"GET", add_key({}, key)};
+  for (std::size_t i = 0; i < tags.size(); ++i) argv[i + 1] = {"GET", add_key(kGenerationInfix, tags[i])};
+  for (std::size_t i = 0; i < n; ++i) commands[i] = argv[i];
+  auto results = co_await client_->pipeline(std::span<const std::span<const std::string_view>>(commands.first(n)));
 
   GetResult out;
+  out.generations.reserve(tags.size());
   for (std::size_t i = 1; i < results.size(); ++i) {
     const auto generation = parse_generation(results[i]);
     if (!generation) {

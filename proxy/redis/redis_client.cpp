@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <random>
 
 #include <hiredis/async.h>
@@ -15,15 +16,32 @@ using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 using Duration = config::Duration;
 
-// Commands with at most this many arguments are passed to hiredis without a heap allocation.
-constexpr std::size_t kInlineArgs = 8;
+// The buffer commands are formatted in is kept between commands up to this capacity.
+constexpr std::size_t kKeptCommandBytes = 64 * 1024;
+
+// The results of one pipeline, filled in by its commands (all on the client's io_context,
+// so the countdown needs no synchronisation); the last one posts `handler`.
+struct PipelineGather {
+  explicit PipelineGather(RedisClient::PipelineHandler h) : handler(std::move(h)) {}
+  std::vector<Result> results;
+  std::size_t left = 0;
+  RedisClient::PipelineHandler handler;
+};
+
+// Where a command's result goes: its own handler (posted), or slot `index` of a pipeline's
+// gather (one post for the whole pipeline instead of one handler and one post per command).
+struct Completion {
+  RedisClient::Handler handler;
+  std::shared_ptr<PipelineGather> gather;
+  std::size_t index = 0;
+};
 
 // One command in flight. Allocated when sent and given to hiredis as privdata; deleted
 // only when hiredis calls back (with a reply, or NULL when the context is freed), even if
 // its handler was completed earlier by a timeout or stop().
 struct PendingCommand {
   // Asio 1.81's any_completion_handler move-assignment recurses forever: only move-construct it.
-  PendingCommand(RedisClient::Handler h, TimePoint d) : deadline(d), handler(std::move(h)) {}
+  PendingCommand(Completion c, TimePoint d) : deadline(d), completion(std::move(c)) {}
 
   PendingCommand* prev = nullptr;
   PendingCommand* next = nullptr;
@@ -31,7 +49,7 @@ struct PendingCommand {
   bool completed = false;
   CircuitBreaker::Ticket ticket = CircuitBreaker::kUntracked;
   TimePoint deadline;
-  RedisClient::Handler handler;
+  Completion completion;
 };
 
 // Intrusive FIFO of the commands whose handler has not completed yet, oldest first. All
@@ -106,12 +124,16 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void send(std::span<const std::string_view> argv, Handler handler, bool internal, TimePoint deadline) {
+    send(argv, Completion{std::move(handler), nullptr, 0}, internal, deadline);
+  }
+
+  void send(std::span<const std::string_view> argv, Completion completion, bool internal, TimePoint deadline) {
     const bool usable = ac_ != nullptr && (state_ == State::kReady || (internal && state_ == State::kHandshake));
     // The handshake is never held back: it is how the client learns the server is back.
     const bool short_circuit = !internal && state_ != State::kStopped && !breaker_.allows(Clock::now());
     if (short_circuit) {
       stats_.short_circuited.fetch_add(1, std::memory_order_relaxed);
-      post_result(std::move(handler), Result{make_error_code(Errc::circuit_open), {}});
+      deliver(std::move(completion), Result{make_error_code(Errc::circuit_open), {}});
       return;
     }
     if (!usable || pending_.size() >= kMaxPending || argv.empty()) {
@@ -120,33 +142,17 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
                                      : argv.empty()            ? make_error_code(net::error::invalid_argument)
                                                                : make_error_code(Errc::overloaded);
       stats_.rejected.fetch_add(1, std::memory_order_relaxed);
-      post_result(std::move(handler), Result{ec, {}});
+      deliver(std::move(completion), Result{ec, {}});
       return;
     }
 
-    std::array<const char*, kInlineArgs> inline_ptrs;
-    std::array<std::size_t, kInlineArgs> inline_lens;
-    std::vector<const char*> heap_ptrs;
-    std::vector<std::size_t> heap_lens;
-    const char** ptrs = inline_ptrs.data();
-    std::size_t* lens = inline_lens.data();
-    if (argv.size() > kInlineArgs) {
-      heap_ptrs.resize(argv.size());
-      heap_lens.resize(argv.size());
-      ptrs = heap_ptrs.data();
-      lens = heap_lens.data();
-    }
-    for (std::size_t i = 0; i < argv.size(); ++i) {
-      ptrs[i] = argv[i].data() != nullptr ? argv[i].data() : "";
-      lens[i] = argv[i].size();
-    }
-
-    auto* p = new PendingCommand(std::move(handler), deadline);
-    if (redisAsyncCommandArgv(ac_, &Impl::on_reply, p, static_cast<int>(argv.size()), ptrs, lens) != REDIS_OK) {
-      Handler rejected = std::move(p->handler);
+    format_command(argv);
+    auto* p = new PendingCommand(std::move(completion), deadline);
+    if (redisAsyncFormattedCommand(ac_, &Impl::on_reply, p, command_.data(), command_.size()) != REDIS_OK) {
+      Completion rejected = std::move(p->completion);
       delete p;
       stats_.rejected.fetch_add(1, std::memory_order_relaxed);
-      post_result(std::move(rejected), Result{make_error_code(Errc::not_connected), {}});
+      deliver(std::move(rejected), Result{make_error_code(Errc::not_connected), {}});
       return;
     }
     if (!internal) p->ticket = breaker_.on_sent();
@@ -155,7 +161,29 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     arm_timer();
   }
 
+  // Sends every command of `commands` with one gather: see RedisClient::async_pipeline.
+  template <typename Commands>
+  void send_pipeline(const Commands& commands, PipelineHandler handler);
+
   TimePoint command_deadline() const { return Clock::now() + config_.timeout; }
+
+  // Writes `argv` as a RESP array of bulk strings into command_ (what redisFormatCommandArgv
+  // makes, without its sds allocations and printf-style formatting on every command).
+  void format_command(std::span<const std::string_view> argv) {
+    const auto append_line = [this](char type, std::size_t number) {
+      char digits[24];
+      const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), number);
+      command_.push_back(type);
+      command_.append(digits, end).append("\r\n");
+    };
+    if (command_.capacity() > kKeptCommandBytes) command_ = std::string();  // after a large SET
+    command_.clear();
+    append_line('*', argv.size());
+    for (const auto arg : argv) {
+      append_line('$', arg.size());
+      command_.append(arg).append("\r\n");
+    }
+  }
   net::io_context::executor_type executor() const noexcept { return executor_; }
 
   void set_subscription(std::string channel, std::function<void(std::string_view)> on_message,
@@ -296,7 +324,19 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
 
   void complete(PendingCommand* p, Result result) {
     p->completed = true;
-    post_result(std::move(p->handler), std::move(result));
+    deliver(std::move(p->completion), std::move(result));
+  }
+
+  void deliver(Completion completion, Result result) {
+    if (!completion.gather) {
+      post_result(std::move(completion.handler), std::move(result));
+      return;
+    }
+    PipelineGather& gather = *completion.gather;
+    gather.results[completion.index] = std::move(result);
+    if (--gather.left == 0) {
+      net::post(executor_, net::append(std::move(gather.handler), std::move(gather.results)));
+    }
   }
 
   void post_result(Handler handler, Result result) {
@@ -560,6 +600,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   Duration backoff_;
   std::minstd_rand rng_;
   std::string last_error_;
+  std::string command_;  // the command being sent, RESP-formatted (reused: see format_command)
   std::atomic<bool> connected_{false};
   AtomicStats stats_;
   std::string channel_;  // subscriber mode when not empty
@@ -603,30 +644,28 @@ net::awaitable<Result> RedisClient::command(std::vector<std::string> argv) {
   co_return co_await async_command(std::span<const std::string_view>(views), net::use_awaitable);
 }
 
-void RedisClient::async_pipeline(std::span<const std::vector<std::string_view>> commands, PipelineHandler handler) {
-  // Every per-command completion runs on the client's io_context (one thread), so the
-  // countdown needs no synchronisation; the last one completes the whole pipeline.
-  struct Gather {
-    explicit Gather(PipelineHandler h) : handler(std::move(h)) {}
-    std::vector<Result> results;
-    std::size_t left = 0;
-    PipelineHandler handler;
-  };
-  auto gather = std::make_shared<Gather>(std::move(handler));
+template <typename Commands>
+void RedisClient::Impl::send_pipeline(const Commands& commands, PipelineHandler handler) {
+  auto gather = std::make_shared<PipelineGather>(std::move(handler));
   gather->results.resize(commands.size());
   gather->left = commands.size();
   if (commands.empty()) {
-    net::post(impl_->executor(), net::append(std::move(gather->handler), std::vector<Result>{}));
+    net::post(executor_, net::append(std::move(gather->handler), std::vector<Result>{}));
     return;
   }
+  const TimePoint deadline = command_deadline();
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    auto on_result = [gather, i](Result result) {
-      gather->results[i] = std::move(result);
-      if (--gather->left == 0) std::move(gather->handler)(std::move(gather->results));
-    };
-    impl_->send(commands[i], Handler(net::bind_executor(impl_->executor(), std::move(on_result))), false,
-                impl_->command_deadline());
+    send(std::span<const std::string_view>(commands[i]), Completion{Handler(), gather, i}, false, deadline);
   }
+}
+
+void RedisClient::async_pipeline(std::span<const std::vector<std::string_view>> commands, PipelineHandler handler) {
+  impl_->send_pipeline(commands, std::move(handler));
+}
+
+void RedisClient::async_pipeline(std::span<const std::span<const std::string_view>> commands,
+                                 PipelineHandler handler) {
+  impl_->send_pipeline(commands, std::move(handler));
 }
 
 net::awaitable<std::vector<Result>> RedisClient::pipeline(std::vector<std::vector<std::string_view>> commands) {
@@ -635,6 +674,14 @@ net::awaitable<std::vector<Result>> RedisClient::pipeline(std::vector<std::vecto
         async_pipeline(all, PipelineHandler(std::move(handler)));
       },
       net::use_awaitable, std::span<const std::vector<std::string_view>>(commands));
+}
+
+net::awaitable<std::vector<Result>> RedisClient::pipeline(std::span<const std::span<const std::string_view>> commands) {
+  return net::async_initiate<decltype(net::use_awaitable), void(std::vector<Result>)>(
+      [this](auto handler, std::span<const std::span<const std::string_view>> all) {
+        async_pipeline(all, PipelineHandler(std::move(handler)));
+      },
+      net::use_awaitable, commands);
 }
 
 }  // namespace foilcache::redis

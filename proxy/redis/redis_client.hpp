@@ -135,7 +135,12 @@ class RedisClient {
   // Redis Cluster each may live in another slot. The strings are copied before this returns.
   using PipelineHandler = net::any_completion_handler<void(std::vector<Result>)>;
   void async_pipeline(std::span<const std::vector<std::string_view>> commands, PipelineHandler handler);
+  void async_pipeline(std::span<const std::span<const std::string_view>> commands, PipelineHandler handler);
   net::awaitable<std::vector<Result>> pipeline(std::vector<std::vector<std::string_view>> commands);
+  // Non-owning form (no copy of the argv lists, no coroutine frame): `commands` and the
+  // strings are read when the returned awaitable is first awaited, so await it in the same
+  // full-expression, as command(std::span).
+  net::awaitable<std::vector<Result>> pipeline(std::span<const std::span<const std::string_view>> commands);
 
   const config::RedisConfig& config() const noexcept;
 
