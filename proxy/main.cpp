@@ -1,9 +1,7 @@
 // foilcache: args -> Config -> Server; io threads; signals.
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <optional>
 #include <string>
 
 #include "proxy/admin/webhook.hpp"
@@ -18,7 +16,7 @@ namespace {
 constexpr const char* kDefaultConfig = "conf/foilcache.yaml";
 
 void print_help() {
-  std::cout << "Usage: foilcache [--config FILE] [--io-model=per-core|shared]\n"
+  std::cout << "Usage: foilcache [--config FILE]\n"
                "       foilcache --check-config FILE\n"
                "       foilcache --version | --help\n\n"
                "A caching reverse proxy for the MyFoil library service.\n\n"
@@ -27,11 +25,6 @@ void print_help() {
                "                       and exit 1\n"
                "  --version            print the version\n"
                "  --help               print this help\n\n"
-               "Benchmarking knob (not for production; there is no YAML key):\n"
-               "  --io-model=MODEL     per-core (default): one event loop (io_context) per io thread;\n"
-               "                       shared: one event loop run by every io thread, each worker a strand of\n"
-               "                       it. Both keep one SO_REUSEPORT listener, Redis connection and upstream\n"
-               "                       pool per worker. Without the flag, $FOILCACHE_IO_MODEL is used if set.\n\n"
                "Signals: SIGHUP reloads the config; SIGTERM/SIGINT drain in-flight requests and exit 0.\n";
 }
 
@@ -46,7 +39,7 @@ int check_config(const std::string& path) {
   }
 }
 
-int run(const std::string& path, foilcache::app::IoModel io_model) {
+int run(const std::string& path) {
   using namespace foilcache;
   std::shared_ptr<const config::Config> config;
   try {
@@ -74,7 +67,7 @@ int run(const std::string& path, foilcache::app::IoModel io_model) {
     log::info("store: redis " + config->redis.masked_url() + " prefix '" + config->redis.prefix + "'");
   }
 
-  app::Server server(config, path, std::move(factory), io_model);
+  app::Server server(config, path, std::move(factory));
   if (memory) {
     server.metrics().add_scrape_hook(
         [memory](metrics::Metrics& m) { m.set_stored_bytes(static_cast<double>(memory->bytes())); });
@@ -95,9 +88,6 @@ int run(const std::string& path, foilcache::app::IoModel io_model) {
 
 int main(int argc, char** argv) {
   std::string config_path = kDefaultConfig;
-  // The flag wins over the environment (which lets test harnesses force a model).
-  std::optional<std::string> io_model_text;
-  if (const char* env = std::getenv("FOILCACHE_IO_MODEL"); env != nullptr && *env != '\0') io_model_text = env;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -108,14 +98,6 @@ int main(int argc, char** argv) {
       std::cout << "foilcache " << FOILCACHE_VERSION << '\n';
       return 0;
     }
-    if (arg.starts_with("--io-model=")) {
-      io_model_text = arg.substr(std::strlen("--io-model="));
-      continue;
-    }
-    if (arg == "--io-model" && i + 1 < argc) {
-      io_model_text = argv[++i];
-      continue;
-    }
     if ((arg == "--check-config" || arg == "--config") && i + 1 < argc) {
       if (arg == "--check-config") return check_config(argv[i + 1]);
       config_path = argv[++i];
@@ -124,14 +106,5 @@ int main(int argc, char** argv) {
     std::cerr << "foilcache: unknown or incomplete argument '" << arg << "' (see --help)\n";
     return 2;
   }
-  auto io_model = foilcache::app::IoModel::kPerCore;
-  if (io_model_text) {
-    const auto parsed = foilcache::app::parse_io_model(*io_model_text);
-    if (!parsed) {
-      std::cerr << "foilcache: --io-model must be per-core or shared, not '" << *io_model_text << "'\n";
-      return 2;
-    }
-    io_model = *parsed;
-  }
-  return run(config_path, io_model);
+  return run(config_path);
 }

@@ -173,7 +173,7 @@ net::awaitable<void> broadcast(app::Worker& worker, cache::Invalidation invalida
   const auto receivers = co_await worker.store->publish(invalidation.encode());
   if (!receivers || *receivers <= 0) co_return;
   const auto deadline = std::chrono::steady_clock::now() + worker.config->l1.max_staleness;
-  net::steady_timer timer(worker.ex);
+  net::steady_timer timer(worker.ioc);
   for (;;) {
     const auto acknowledged = co_await worker.store->acknowledgements(invalidation.id);
     if (!acknowledged || *acknowledged >= *receivers || std::chrono::steady_clock::now() >= deadline) co_return;

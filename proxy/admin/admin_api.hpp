@@ -40,7 +40,7 @@ net::awaitable<http::response<http::string_body>> handle_webhook(app::Worker& wo
                                                                  const http::request<http::string_body>& request);
 
 // Answers one admin request. Precondition: the path starts with /api/cache; runs on
-// worker.ex and uses worker.store (store operations never block Redis).
+// worker.ioc's thread and uses worker.store (store operations never block Redis).
 net::awaitable<http::response<http::string_body>> handle_admin(app::Worker& worker, Stats& stats,
                                                                const http::request_header<>& request);
 

@@ -100,7 +100,7 @@ void append_access_line(std::string& out, const AccessRecord& record, std::chron
   AccessLog::append_line(out, record, now, time);
 }
 
-AccessLog::AccessLog(net::any_io_executor executor, int fd) : timer_(std::move(executor)), fd_(fd) { buffer_.reserve(2 * kFlushBytes); }
+AccessLog::AccessLog(net::io_context& ioc, int fd) : timer_(ioc), fd_(fd) { buffer_.reserve(2 * kFlushBytes); }
 
 AccessLog::~AccessLog() { flush(); }
 

@@ -11,9 +11,9 @@
 // Lines are written by hand (not RapidJSON): the fields are few and fixed, and a line costs
 // no allocation once the buffer has grown.
 //
-// Each worker owns one AccessLog: lines are appended to a buffer and written with one
+// Each io thread owns one AccessLog: lines are appended to a buffer and written with one
 // write(2) per batch (when the buffer passes kFlushBytes, kFlushInterval after the first
-// buffered line, and on destruction), so lines never interleave and a worker rarely
+// buffered line, and on destruction), so lines never interleave and the io thread rarely
 // makes a system call.
 #pragma once
 
@@ -50,9 +50,8 @@ class AccessLog {
   static constexpr std::size_t kFlushBytes = 16 * 1024;
   static constexpr std::chrono::milliseconds kFlushInterval{100};
 
-  // Writes to `fd` (not owned). Its timer runs on `executor`; use from that executor only
-  // (an io_context run by one thread, or a strand).
-  AccessLog(net::any_io_executor executor, int fd);
+  // Writes to `fd` (not owned). Its timer runs on `ioc`; use from that io_context's thread.
+  explicit AccessLog(net::io_context& ioc, int fd);
   // Flushes what is buffered.
   ~AccessLog();
   AccessLog(const AccessLog&) = delete;

@@ -26,7 +26,7 @@ constexpr auto kStatsFlushInterval = std::chrono::milliseconds(500);
 // Publishes a heartbeat on the invalidation channel every max_staleness / 4, so every
 // instance (this one included) can tell that it still hears the channel.
 net::awaitable<void> heartbeat(Worker& worker) {
-  net::steady_timer timer(worker.ex);
+  net::steady_timer timer(worker.ioc);
   const std::string beat = cache::Invalidation{}.encode();
   while (!worker.shared.draining.load()) {
     std::string message = beat;
@@ -48,7 +48,7 @@ std::string random_instance_id() {
 // kStatsFlushInterval, until the server drains (then once more). A failed flush keeps the
 // counts for the next one.
 net::awaitable<void> flush_stats(Worker& worker) {
-  net::steady_timer timer(worker.ex);
+  net::steady_timer timer(worker.ioc);
   for (bool last = false; !last;) {
     timer.expires_after(kStatsFlushInterval);
     co_await timer.async_wait(kNoThrow);
@@ -69,17 +69,16 @@ net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Worker& worker) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       log::warn("accept failed: " + ec.message());
-      net::steady_timer timer(worker.ex, kAcceptRetryDelay);
+      net::steady_timer timer(worker.ioc, kAcceptRetryDelay);
       co_await timer.async_wait(kNoThrow);
       continue;
     }
-    // The socket has the acceptor's executor (worker.ex), and so has the session.
-    net::co_spawn(worker.ex, http_server::serve_connection(std::move(socket), worker), net::detached);
+    net::co_spawn(worker.ioc, http_server::serve_connection(std::move(socket), worker), net::detached);
   }
 }
 
-std::unique_ptr<tcp::acceptor> bind_acceptor(const net::any_io_executor& executor, const tcp::endpoint& endpoint) {
-  auto acceptor = std::make_unique<tcp::acceptor>(executor);
+std::unique_ptr<tcp::acceptor> bind_acceptor(net::io_context& ioc, const tcp::endpoint& endpoint) {
+  auto acceptor = std::make_unique<tcp::acceptor>(ioc);
   acceptor->open(endpoint.protocol());
   acceptor->set_option(net::socket_base::reuse_address(true));
   // Every worker binds the same port; the kernel spreads connections across them.
@@ -115,20 +114,11 @@ std::shared_ptr<const config::Config> merge_restart_only(const config::Config& c
 
 }  // namespace
 
-std::optional<IoModel> parse_io_model(std::string_view text) {
-  if (text == "per-core") return IoModel::kPerCore;
-  if (text == "shared") return IoModel::kShared;
-  return std::nullopt;
-}
-
-const char* to_string(IoModel model) { return model == IoModel::kShared ? "shared" : "per-core"; }
-
 Server::Server(std::shared_ptr<const config::Config> config, std::string config_path,
-               cache::StoreFactory store_factory, IoModel io_model)
+               cache::StoreFactory store_factory)
     : config_(std::move(config)),
       config_path_(std::move(config_path)),
       store_factory_(std::move(store_factory)),
-      io_model_(io_model),
       metrics_(std::make_unique<metrics::Metrics>(config_->redis.url.empty() ? "memory" : "redis")) {
   shared_.metrics = metrics_.get();
   shared_.instance_id = random_instance_id();
@@ -136,19 +126,6 @@ Server::Server(std::shared_ptr<const config::Config> config, std::string config_
 
 Server::~Server() {
   if (!stopped_ && !threads_.empty()) drain_and_stop();
-  // Teardown order, the same in both models: first everything that owns I/O objects (they
-  // need their io_context), then the io_contexts, whose destruction frees suspended
-  // coroutines that still reference their worker's state, then (members) the workers.
-  subscriber_.reset();
-  l1_.reset();
-  warmer_.reset();
-  acceptors_.clear();
-  for (auto& worker : workers_) {
-    worker->access_log.reset();
-    worker->pool.reset();
-    worker->store.reset();
-  }
-  io_contexts_.clear();
 }
 
 void Server::start() {
@@ -156,38 +133,25 @@ void Server::start() {
   const auto address = net::ip::make_address(config_->listen_host);
   tcp::endpoint endpoint(address, config_->listen_port);
   const auto route_series = metrics_->resolve_routes(*config_);
-  if (io_model_ == IoModel::kShared) {
-    io_contexts_.push_back(std::make_unique<net::io_context>(static_cast<int>(threads)));
-    log::info("io model: shared (one io_context, " + std::to_string(threads) + " threads, a strand per worker)");
-  }
   for (unsigned i = 0; i < threads; ++i) {
-    net::any_io_executor executor;
-    if (io_model_ == IoModel::kPerCore) {
-      // Concurrency hint 1: one thread runs it, as before this knob existed.
-      io_contexts_.push_back(std::make_unique<net::io_context>(1));
-      executor = io_contexts_.back()->get_executor();
-    } else {
-      // The strand keeps this worker's handlers one at a time, whichever thread runs them.
-      executor = net::make_strand(*io_contexts_.front());
-    }
-    auto worker = std::make_unique<Worker>(shared_, std::move(executor));
+    auto worker = std::make_unique<Worker>(shared_);
     worker->config = config_;
     worker->route_series = route_series;
-    worker->access_log = std::make_unique<AccessLog>(worker->ex, STDOUT_FILENO);
-    worker->store = store_factory_(worker->ex);
+    worker->access_log = std::make_unique<AccessLog>(worker->ioc, STDOUT_FILENO);
+    worker->store = store_factory_(worker->ioc);
     shared_.stores.push_back(worker->store.get());
-    worker->pool = std::make_unique<upstream::Pool>(worker->ex, config_->upstream, config_->timeouts,
-                                                    config_->limits.upstream_pool_size);
-    auto acceptor = bind_acceptor(worker->ex, endpoint);
+    worker->pool = std::make_unique<upstream::Pool>(worker->ioc.get_executor(), config_->upstream,
+                                                    config_->timeouts, config_->limits.upstream_pool_size);
+    auto acceptor = bind_acceptor(worker->ioc, endpoint);
     // Port 0 (tests): the first worker picks the port, the others join it.
     endpoint.port(acceptor->local_endpoint().port());
-    net::co_spawn(worker->ex, accept_loop(*acceptor, *worker), net::detached);
+    net::co_spawn(worker->ioc, accept_loop(*acceptor, *worker), net::detached);
     acceptors_.push_back(std::move(acceptor));
     workers_.push_back(std::move(worker));
   }
   port_ = endpoint.port();
   Worker& first = *workers_.front();
-  if (first.store->shares_counters()) net::co_spawn(first.ex, flush_stats(first), net::detached);
+  if (first.store->shares_counters()) net::co_spawn(first.ioc, flush_stats(first), net::detached);
   warmer_ = std::make_unique<Warmer>(first, loopback_for(config_->listen_host, port_));
   shared_.on_invalidated = [warmer = warmer_.get()](const std::vector<std::string>& tags) { warmer->warm_tags(tags); };
   warmer_->start();
@@ -197,11 +161,10 @@ void Server::start() {
     m.set_breakers_open(
         std::count_if(stores.begin(), stores.end(), [](const cache::Store* s) { return s->breaker_open(); }));
   });
-  // Per-core: thread i runs worker i's io_context; shared: every thread runs the one.
-  for (unsigned i = 0; i < threads; ++i) {
-    threads_.emplace_back([ioc = io_contexts_[io_model_ == IoModel::kShared ? 0 : i].get()] {
-      auto guard = net::make_work_guard(*ioc);
-      ioc->run();
+  for (auto& worker : workers_) {
+    threads_.emplace_back([w = worker.get()] {
+      auto guard = net::make_work_guard(w->ioc);
+      w->ioc.run();
     });
   }
 }
@@ -209,7 +172,7 @@ void Server::start() {
 void Server::start_l1(Worker& first) {
   l1_ = std::make_unique<cache::L1>(config_->l1);
   shared_.l1 = l1_.get();
-  subscriber_ = std::make_shared<redis::RedisClient>(first.ex, config_->redis);
+  subscriber_ = std::make_shared<redis::RedisClient>(first.ioc, config_->redis);
   cache::L1* l1 = l1_.get();
   Worker* worker = &first;
   subscriber_->subscribe(
@@ -220,11 +183,11 @@ void Server::start_l1(Worker& first) {
         l1->heard();
         if (message->kind == cache::Invalidation::Kind::kHeartbeat) return;
         l1->apply(*message);
-        if (!message->id.empty()) net::co_spawn(worker->ex, worker->store->acknowledge(message->id), net::detached);
+        if (!message->id.empty()) net::co_spawn(worker->ioc, worker->store->acknowledge(message->id), net::detached);
       },
       [l1] { l1->resubscribed(); });
   subscriber_->start();
-  net::co_spawn(first.ex, heartbeat(first), net::detached);
+  net::co_spawn(first.ioc, heartbeat(first), net::detached);
   metrics_->set_l1(0, false);  // creates the series now, before the io threads scrape
   metrics_->add_scrape_hook([l1](metrics::Metrics& m) { m.set_l1(l1->cache().bytes(), l1->trusted()); });
 }
@@ -234,7 +197,7 @@ void Server::apply_config(std::shared_ptr<const config::Config> config) {
   config_ = merged;
   const auto route_series = metrics_->resolve_routes(*merged);
   for (auto& worker : workers_) {
-    net::post(worker->ex, [w = worker.get(), merged, route_series] {
+    net::post(worker->ioc, [w = worker.get(), merged, route_series] {
       w->config = merged;
       w->route_series = route_series;
     });
@@ -278,7 +241,7 @@ void Server::drain_and_stop() {
   stopped_ = true;
   shared_.draining.store(true);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    net::post(workers_[i]->ex, [w = workers_[i].get(), a = acceptors_[i].get()] {
+    net::post(workers_[i]->ioc, [w = workers_[i].get(), a = acceptors_[i].get()] {
       error_code ignored;
       a->close(ignored);
       // Idle keep-alive connections have nothing in flight: close them now.
@@ -292,7 +255,7 @@ void Server::drain_and_stop() {
   if (shared_.active_sessions.load() != 0) {
     log::warn("drain timeout: closing " + std::to_string(shared_.active_sessions.load()) + " connection(s)");
   }
-  for (auto& ioc : io_contexts_) ioc->stop();
+  for (auto& worker : workers_) worker->ioc.stop();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
 }

@@ -1,12 +1,9 @@
 // The server: one Worker per io thread, each with its own SO_REUSEPORT acceptor, store and
-// upstream pool; the io_context(s) they run on; signal handling (SIGINT/SIGTERM drain,
-// SIGHUP reload).
+// upstream pool; signal handling (SIGINT/SIGTERM drain, SIGHUP reload).
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -19,23 +16,10 @@
 
 namespace foilcache::app {
 
-// How the io threads share the event loop (CLI --io-model; a benchmarking knob). Only the
-// scheduler differs: in both, each Worker has its own acceptor, store and pool and runs
-// one handler at a time on Worker::ex.
-enum class IoModel {
-  kPerCore,  // one io_context per worker, each run by its own thread (the default)
-  kShared,   // one io_context run by every io thread; each worker is a strand of it
-};
-
-// "per-core" / "shared" <-> IoModel; parse_io_model returns nullopt for anything else.
-std::optional<IoModel> parse_io_model(std::string_view text);
-const char* to_string(IoModel model);
-
 class Server {
  public:
   // `config_path` is re-read on SIGHUP.
-  Server(std::shared_ptr<const config::Config> config, std::string config_path, cache::StoreFactory store_factory,
-         IoModel io_model = IoModel::kPerCore);
+  Server(std::shared_ptr<const config::Config> config, std::string config_path, cache::StoreFactory store_factory);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -68,12 +52,8 @@ class Server {
   std::shared_ptr<const config::Config> config_;
   std::string config_path_;
   cache::StoreFactory store_factory_;
-  IoModel io_model_;
   std::unique_ptr<metrics::Metrics> metrics_;  // outlives the workers, which point to it
   SharedState shared_;
-  // Per-core: one per worker (workers_[i] runs on io_contexts_[i]); shared: one for all.
-  // Torn down by ~Server in a set order (see there), not by member order.
-  std::vector<std::unique_ptr<net::io_context>> io_contexts_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::vector<std::thread> threads_;

@@ -47,23 +47,23 @@ Warmer::Warmer(Worker& worker, tcp::endpoint self) : worker_(worker), self_(std:
 
 void Warmer::start() {
   if (worker_.config->warm.empty()) return;
-  net::co_spawn(worker_.ex, start_when_store_ready(), net::detached);
+  net::co_spawn(worker_.ioc, start_when_store_ready(), net::detached);
 }
 
 void Warmer::warm_tags(std::vector<std::string> tags) {
-  net::post(worker_.ex, [this, tags = std::move(tags)] {
+  net::post(worker_.ioc, [this, tags = std::move(tags)] {
     auto requests = select(*worker_.config, tags);
     if (requests.empty()) return;
     std::string why = "invalidated";
     for (const auto& tag : tags) why += " " + tag;
-    net::co_spawn(worker_.ex, round(std::move(requests), std::move(why)), net::detached);
+    net::co_spawn(worker_.ioc, round(std::move(requests), std::move(why)), net::detached);
   });
 }
 
 net::awaitable<void> Warmer::start_when_store_ready() {
   // Warming while Redis is still connecting would only BYPASS: wait for it, a bounded time.
   const auto deadline = std::chrono::steady_clock::now() + kStoreWaitBound;
-  net::steady_timer timer(worker_.ex);
+  net::steady_timer timer(worker_.ioc);
   while (!worker_.store->available() && std::chrono::steady_clock::now() < deadline &&
          !worker_.shared.draining.load()) {
     timer.expires_after(kStoreWaitStep);
@@ -79,7 +79,7 @@ net::awaitable<void> Warmer::round(std::vector<config::WarmRequest> requests, st
   std::size_t stored = 0;
   std::size_t failed = 0;
   std::size_t left = lanes;
-  net::steady_timer done(worker_.ex, net::steady_timer::time_point::max());
+  net::steady_timer done(worker_.ioc, net::steady_timer::time_point::max());
   // Each lane takes the next request until none is left. Everything runs on this thread,
   // and this frame outlives the lanes (it waits for the last one): plain locals suffice.
   auto lane = [&]() -> net::awaitable<void> {
@@ -97,7 +97,7 @@ net::awaitable<void> Warmer::round(std::vector<config::WarmRequest> requests, st
     }
     if (--left == 0) done.cancel();
   };
-  for (std::size_t i = 0; i < lanes; ++i) net::co_spawn(worker_.ex, lane(), net::detached);
+  for (std::size_t i = 0; i < lanes; ++i) net::co_spawn(worker_.ioc, lane(), net::detached);
   co_await done.async_wait(kNoThrow);
   log::info("warm (" + why + "): " + std::to_string(requests.size()) + " request(s), " + std::to_string(stored) +
             " fetched and stored, " + std::to_string(failed) + " failed");
@@ -105,7 +105,7 @@ net::awaitable<void> Warmer::round(std::vector<config::WarmRequest> requests, st
 
 net::awaitable<Warmer::Result> Warmer::fetch(const config::WarmRequest& request) {
   const auto& timeouts = worker_.config->timeouts;
-  beast::tcp_stream stream(worker_.ex);
+  beast::tcp_stream stream(worker_.ioc);
   stream.expires_after(timeouts.upstream_connect + timeouts.upstream_response);
   Result result;
   auto [cec] = co_await stream.async_connect(self_, kNoThrow);

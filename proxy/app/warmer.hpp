@@ -8,7 +8,7 @@
 //   timeouts. Failures are logged (the path only: never headers, which carry credentials)
 //   and counted as errors_total{kind="warm_failed"}; they are never fatal.
 //
-// Threading: runs on one worker's executor; warm_tags() may be called from any thread.
+// Threading: runs on one worker's io_context; warm() may be called from any thread.
 #pragma once
 
 #include <atomic>

@@ -1,8 +1,5 @@
-// Per-worker state. Each Worker has its executor, its acceptor (SO_REUSEPORT), its store
-// handle and its upstream pool, and everything of it runs on that executor one handler at a
-// time, so the request path takes no lock. The executor is either the worker's own
-// io_context, run by one thread (IoModel::kPerCore, the default), or a strand of one
-// io_context that all io threads run (IoModel::kShared); see Server.
+// Per-io-thread state. Each io thread owns one Worker: its io_context, its acceptor
+// (SO_REUSEPORT), its store handle and its upstream pool, so the request path takes no lock.
 #pragma once
 
 #include <atomic>
@@ -46,32 +43,27 @@ struct SharedState {
   cache::Flights flights;
   // The admin API's hit/miss/set/delete/stale/bypass counters of this process.
   admin::Stats stats;
-  // Called (on the invalidating worker's executor) after tags were invalidated: warming refetches
+  // Called (on the invalidating io thread) after tags were invalidated: warming refetches
   // their entries. Set before the io threads start; may be empty.
   std::function<void(const std::vector<std::string>& tags)> on_invalidated;
 };
 
-// The io_context the executor belongs to is owned by the Server, which destroys it after
-// the store, pool and access log (which own I/O objects of it) and before the Worker (whose
-// state suspended coroutines still reference when the io_context frees them).
+// Member order matters: the io_context is destroyed after the store and pool (which own
+// I/O objects of it) and before the state that suspended coroutines still reference.
 struct Worker {
-  Worker(SharedState& shared, net::any_io_executor ex) : shared(shared), ex(std::move(ex)) {}
+  explicit Worker(SharedState& shared) : shared(shared), ioc(1) {}
 
   SharedState& shared;
   // Keep-alive connections waiting for their next request; drained on shutdown.
   std::unordered_set<beast::tcp_stream*> idle_streams;
-  // The config this worker serves with; replaced on `ex` only (SIGHUP reload).
+  // The config this thread serves with; replaced on this thread only (SIGHUP reload).
   std::shared_ptr<const config::Config> config;
   // The metric series of config->routes, by index; replaced together with `config`.
   std::vector<const metrics::RouteSeries*> route_series;
-  // Where everything of this worker runs: sessions (co_spawn), timers, streams, store, pool.
-  // Per-core: its io_context's executor; shared: a strand of the shared io_context. Never
-  // build an I/O object of this worker from a bare io_context: in the shared model its
-  // handlers would run concurrently with the worker's.
-  net::any_io_executor ex;
+  net::io_context ioc;
   std::unique_ptr<cache::Store> store;
   std::unique_ptr<upstream::Pool> pool;
-  // This worker's access-log buffer (written when config->log.access).
+  // This thread's access-log buffer (written when config->log.access).
   std::unique_ptr<AccessLog> access_log;
 };
 

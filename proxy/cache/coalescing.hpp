@@ -45,7 +45,7 @@ class Flights {
   void finish(const FlightPtr& flight, EntryPtr entry);
 
   // Follower: the leader's entry, or null when it had none or `bound` passed first.
-  // Precondition: runs on `executor` (the caller's Worker::ex).
+  // Precondition: runs on `executor` (the caller's io_context).
   net::awaitable<EntryPtr> wait(FlightPtr flight, net::any_io_executor executor, std::chrono::milliseconds bound);
 
   std::size_t in_flight() const;  // keys being fetched now (for tests and metrics)

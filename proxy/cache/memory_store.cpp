@@ -231,7 +231,7 @@ net::awaitable<CountResult> MemoryStore::count() {
 }
 
 StoreFactory make_memory_store_factory(std::shared_ptr<MemoryCache> cache) {
-  return [cache = std::move(cache)](net::any_io_executor) -> std::unique_ptr<Store> {
+  return [cache = std::move(cache)](net::io_context&) -> std::unique_ptr<Store> {
     return std::make_unique<MemoryStore>(cache);
   };
 }

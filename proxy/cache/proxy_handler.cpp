@@ -589,7 +589,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
     auto entry = make_entry(*ctx.route, plan.generations, response, std::move(captured));
     publish(plan, entry);
     if (!plan.publish_only) {
-      net::co_spawn(ctx.worker.ex,
+      net::co_spawn(ctx.worker.ioc,
                     store_entry(ctx.worker, *ctx.route, plan.key, std::move(entry), ctx.route->keep()),
                     net::detached);
     }
@@ -653,7 +653,7 @@ net::awaitable<Outcome> bypass_coalesced(Context& ctx, ForwardPlan& plan) {
   auto& flights = ctx.worker.shared.flights;
   auto joined = flights.join(plan.key);
   if (!joined.leader) {
-    EntryPtr entry = co_await flights.wait(joined.flight, ctx.worker.ex,
+    EntryPtr entry = co_await flights.wait(joined.flight, ctx.worker.ioc.get_executor(),
                                            ctx.config.timeouts.coalesce_wait);
     if (entry) {
       if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(false);
@@ -681,7 +681,7 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
   const auto bound = ctx.config.timeouts.coalesce_wait;
   auto joined = flights.join(plan.key);
   if (!joined.leader) {
-    EntryPtr entry = co_await flights.wait(joined.flight, ctx.worker.ex, bound);
+    EntryPtr entry = co_await flights.wait(joined.flight, ctx.worker.ioc.get_executor(), bound);
     if (entry) {
       if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(false);
       co_return co_await serve_entry(ctx, entry, "HIT", hit_status(*entry, "coalesced"));
@@ -694,7 +694,7 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
 
   const std::string token = lock_token();
   const auto deadline = SteadyClock::now() + bound;
-  net::steady_timer timer(ctx.worker.ex);
+  net::steady_timer timer(ctx.worker.ioc);
   for (;;) {
     std::string key = plan.key;  // named locals: GCC 12 and by-value coroutine arguments
     std::string attempt = token;
@@ -789,7 +789,7 @@ void start_refresh(Context& ctx, const std::string& key, const std::vector<std::
     co_await refresh(worker, std::move(config), route, series, std::move(request), std::move(key),
                      std::move(generations), std::move(guard), std::move(token));
   };
-  net::co_spawn(worker.ex,
+  net::co_spawn(worker.ioc,
                 run(worker, ctx.config_ptr, ctx.route, ctx.series, std::move(request), key, generations, std::move(guard)),
                 net::detached);
 }

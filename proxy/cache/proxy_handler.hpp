@@ -31,7 +31,7 @@ struct Outcome {
   std::chrono::nanoseconds upstream{0};  // spent on the app (0: not called)
 };
 
-// Serves one request. Precondition: runs on worker.ex; the request header has
+// Serves one request. Precondition: runs on worker.ioc's thread; the request header has
 // been read and is not an own path (/healthz, /api/cache/..., ...).
 net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange);
 

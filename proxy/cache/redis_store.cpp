@@ -318,8 +318,8 @@ net::awaitable<StoreStatus> RedisStore::reset_counters() {
 }
 
 StoreFactory make_redis_store_factory(config::RedisConfig config, redis::LogFn log) {
-  return [config = std::move(config), log = std::move(log)](net::any_io_executor executor) -> std::unique_ptr<Store> {
-    auto client = std::make_shared<redis::RedisClient>(std::move(executor), config, log);
+  return [config = std::move(config), log = std::move(log)](net::io_context& ioc) -> std::unique_ptr<Store> {
+    auto client = std::make_shared<redis::RedisClient>(ioc, config, log);
     client->start();
     std::string prefix = config.prefix;
     return std::make_unique<RedisStore>(std::move(client), std::move(prefix));

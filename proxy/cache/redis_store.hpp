@@ -1,4 +1,4 @@
-// cache::Store over Redis: one RedisStore (and its RedisClient) per worker.
+// cache::Store over Redis: one RedisStore (and its RedisClient) per io thread.
 #pragma once
 
 #include <atomic>
@@ -31,10 +31,10 @@ namespace foilcache::cache {
 // - del: UNLINK (kOk if a key was removed, kNotFound otherwise).
 // - any client error (not connected, timeout, lost connection) or error reply: kUnavailable.
 // mode(): "enabled" while connected, "degraded" otherwise.
-// Threading: the client's executor only (see RedisClient).
+// Threading: the client's io_context thread only (see RedisClient).
 class RedisStore final : public Store {
  public:
-  // Precondition: `client` runs on the executor of the callers. Does not start it.
+  // Precondition: `client` runs on the io_context of the callers. Does not start it.
   RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix);
 
   using Store::get;
@@ -80,7 +80,7 @@ class RedisStore final : public Store {
   std::atomic<std::uint64_t> corrupt_entries_{0};
 };
 
-// Each call makes a RedisClient on the given executor, starts it (it connects in the
+// Each call makes a RedisClient on the given io_context, starts it (it connects in the
 // background) and wraps it in a RedisStore. Never blocks, never fails when Redis is down.
 StoreFactory make_redis_store_factory(config::RedisConfig config, redis::LogFn log = {});
 

@@ -1,8 +1,8 @@
 // Storage interface: knows nothing of HTTP routing or policy, only keys and entries.
 // Keys passed in are rendered keys WITHOUT the Redis prefix; a store adds its prefix.
 //
-// Threading: each worker owns its own Store object (made by a StoreFactory) and calls it
-// only from that worker's executor (one handler at a time); implementations may share state between
+// Threading: each io thread owns its own Store object (made by a StoreFactory) and calls
+// it only from that thread's io_context; implementations may share state between
 // instances (MemoryStore shares one byte-bounded LRU). Coroutines resume on the caller's
 // executor. No method throws: failures are reported as StoreStatus::kUnavailable.
 #pragma once
@@ -122,8 +122,7 @@ class Store {
 // index in `generations` (the validity rule of Store::get).
 bool tags_current(const Entry& entry, std::span<const std::string> tags, std::span<const std::uint64_t> generations);
 
-// Makes the per-worker Store whose I/O runs on `executor` (an io_context's executor, or a
-// strand of one). Called once per worker at start-up.
-using StoreFactory = std::function<std::unique_ptr<Store>(net::any_io_executor executor)>;
+// Makes the per-thread Store of one io_context. Called once per io thread at start-up.
+using StoreFactory = std::function<std::unique_ptr<Store>(net::io_context&)>;
 
 }  // namespace foilcache::cache

@@ -9,7 +9,7 @@
 namespace foilcache::http_server {
 
 // Serves `socket` until the client closes, a timeout fires, an error occurs or the server
-// drains. Runs on worker.ex (the socket's executor); owns the socket.
+// drains. Runs on worker.ioc's thread; owns the socket.
 net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker);
 
 // True for the paths the proxy answers itself and never forwards.

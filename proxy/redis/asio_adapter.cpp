@@ -9,8 +9,8 @@ namespace {
 constexpr int kMaxReadsPerWakeup = 64;
 }  // namespace
 
-AsioAdapter::AsioAdapter(net::any_io_executor executor, std::function<void()> on_detach)
-    : descriptor_(std::move(executor)), on_detach_(std::move(on_detach)) {}
+AsioAdapter::AsioAdapter(net::io_context::executor_type executor, std::function<void()> on_detach)
+    : descriptor_(executor), on_detach_(std::move(on_detach)) {}
 
 AsioAdapter::~AsioAdapter() {
   // hiredis owns the fd: never let the descriptor close it.

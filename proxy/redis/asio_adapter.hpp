@@ -1,11 +1,10 @@
-// Drives one hiredis async connection from an Asio executor: installs hiredis' event
+// Drives one hiredis async connection from an Asio io_context: installs hiredis' event
 // hooks (ac->ev.addRead/delRead/addWrite/delWrite/cleanup) and turns them into
 // posix::stream_descriptor::async_wait(wait_read / wait_write), calling
 // redisAsyncHandleRead / redisAsyncHandleWrite when the socket is ready.
 //
-// Threading: everything (hooks, wait handlers, hiredis calls) runs on the executor given
-// to the constructor, which must run one handler at a time (an io_context run by a single
-// thread, or a strand).
+// Threading: everything (hooks, wait handlers, hiredis calls) runs on the io_context given
+// to the constructor, which must be run by a single thread; no strand is needed.
 // Ownership: hiredis owns the socket: the descriptor is released (never closed) when
 // hiredis calls the cleanup hook, before it closes the fd itself. Pending waits hold a
 // shared_ptr to the adapter, so it outlives them; after cleanup they do nothing.
@@ -24,7 +23,7 @@ class AsioAdapter : public std::enable_shared_from_this<AsioAdapter> {
  public:
   // `on_detach` runs once, inside hiredis' cleanup hook, when the context is being freed
   // (it must not call back into hiredis).
-  AsioAdapter(net::any_io_executor executor, std::function<void()> on_detach);
+  AsioAdapter(net::io_context::executor_type executor, std::function<void()> on_detach);
   ~AsioAdapter();
   AsioAdapter(const AsioAdapter&) = delete;
   AsioAdapter& operator=(const AsioAdapter&) = delete;

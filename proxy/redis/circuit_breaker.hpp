@@ -6,7 +6,7 @@
 // A pure state machine in the style of a sans-io FSM: no I/O and no clock of its own (the
 // caller passes `now`), so tests step it deterministically without sleeping.
 //
-// Threading: one client's executor drives it (one handler at a time), so it takes no locks; only
+// Threading: one thread drives it (the client's io thread), so it takes no locks; only
 // state() may be read from other threads.
 #pragma once
 

@@ -87,8 +87,8 @@ class PendingList {
 
 class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  Impl(net::any_io_executor executor, config::RedisConfig config, LogFn log)
-      : executor_(std::move(executor)),
+  Impl(net::io_context& ioc, config::RedisConfig config, LogFn log)
+      : executor_(ioc.get_executor()),
         config_(std::move(config)),
         log_(std::move(log)),
         endpoint_name_((config_.host.empty() ? std::string("127.0.0.1") : config_.host) + ":" +
@@ -184,7 +184,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
       command_.append(arg).append("\r\n");
     }
   }
-  const net::any_io_executor& executor() const noexcept { return executor_; }
+  net::io_context::executor_type executor() const noexcept { return executor_; }
 
   void set_subscription(std::string channel, std::function<void(std::string_view)> on_message,
                         std::function<void()> on_subscribed) {
@@ -581,7 +581,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  net::any_io_executor executor_;
+  net::io_context::executor_type executor_;
   config::RedisConfig config_;
   LogFn log_;
   std::string endpoint_name_;  // host:port, for log lines
@@ -608,8 +608,8 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   std::function<void()> on_subscribed_;
 };
 
-RedisClient::RedisClient(net::any_io_executor executor, config::RedisConfig config, LogFn log)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(config), std::move(log))) {}
+RedisClient::RedisClient(net::io_context& ioc, config::RedisConfig config, LogFn log)
+    : impl_(std::make_shared<Impl>(ioc, std::move(config), std::move(log))) {}
 
 RedisClient::~RedisClient() { impl_->stop(); }
 

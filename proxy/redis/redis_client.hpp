@@ -1,10 +1,10 @@
 // An asynchronous Redis client: one hiredis connection, driven by AsioAdapter on one
-// executor, with connect/handshake/reconnect, a per-command timeout and a circuit breaker.
+// io_context, with connect/handshake/reconnect, a per-command timeout and a circuit breaker.
 //
-// Threading: make one client per worker and use it only from its executor, which runs one
-// handler at a time: an io_context run by a single thread, or a strand. Every hiredis call,
-// C callback, timer handler and completion runs there, so the client needs no locks; only
-// connected(), breaker_state() and stats() may be read from other threads.
+// Threading: make one client per io thread and use it only from that thread's io_context
+// (which must be run by a single thread). Every hiredis call, C callback, timer handler
+// and completion runs there, so the client needs no strand and no locks; only connected(),
+// breaker_state() and stats() may be read from other threads.
 //
 // Behaviour:
 // - start() begins connecting in the background and returns at once; the client then
@@ -53,7 +53,7 @@ enum class LogLevel {
   kWarn,  // connection lost, connect/handshake failed, circuit breaker opened (each once per
           // failure streak)
 };
-// Receives the client's log lines (no trailing newline). Called on the client's executor.
+// Receives the client's log lines (no trailing newline). Called on the client's io_context.
 using LogFn = std::function<void(LogLevel, std::string_view message)>;
 
 // Counters since construction (readable from any thread).
@@ -80,8 +80,7 @@ class RedisClient {
 
   // Does no I/O. Uses config host, port, username, password, db, timeout, connect_timeout,
   // reconnect_min and reconnect_max (an empty host means 127.0.0.1).
-  // `executor`: see Threading above.
-  RedisClient(net::any_io_executor executor, config::RedisConfig config, LogFn log = {});
+  RedisClient(net::io_context& ioc, config::RedisConfig config, LogFn log = {});
   // Stops the client (see stop()); safe with commands in flight.
   ~RedisClient();
   RedisClient(const RedisClient&) = delete;
@@ -89,16 +88,16 @@ class RedisClient {
 
   // Makes this client a subscriber (call before start()): after every (re)connect it
   // SUBSCRIBEs to `channel`, calls `on_subscribed` once the server confirmed, and then
-  // `on_message` with each message's payload (on the client's executor). A subscribed
+  // `on_message` with each message's payload (on the client's io_context). A subscribed
   // connection takes no other commands: use a separate client for them.
   void subscribe(std::string channel, std::function<void(std::string_view payload)> on_message,
                  std::function<void()> on_subscribed);
 
-  // Starts connecting (in the background; returns immediately). Call once, on the client's executor
-  // or before its io_context runs.
+  // Starts connecting (in the background; returns immediately). Call once, on the io_context's thread
+  // or before it runs.
   void start();
   // Cancels timers and closes the connection; every command still pending completes with
-  // operation_aborted, and later commands too. Idempotent; on the client's executor.
+  // operation_aborted, and later commands too. Idempotent; on the io_context's thread.
   void stop();
 
   // True while a handshaken connection is ready for commands.

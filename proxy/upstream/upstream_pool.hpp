@@ -1,5 +1,5 @@
-// Keep-alive connections to the upstream (the library service), one pool per worker.
-// Not thread-safe: every call runs on the owning worker's executor (Worker::ex).
+// Keep-alive connections to the upstream (the library service), one pool per io thread.
+// Not thread-safe: every call runs on the owning io_context's thread.
 #pragma once
 
 #include <chrono>

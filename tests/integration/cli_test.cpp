@@ -48,15 +48,8 @@ TEST(Cli, VersionAndHelp) {
   auto help = run_foilcache({"--help"});
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.output.find("--check-config"), std::string::npos);
-  EXPECT_NE(help.output.find("--io-model"), std::string::npos);
   auto bad = run_foilcache({"--bogus"});
   EXPECT_NE(bad.status, 0);
-}
-
-TEST(Cli, UnknownIoModelIsRefused) {
-  auto run = run_foilcache({"--io-model=threads", "--config", SOURCE_DIR "/conf/foilcache.yaml"});
-  EXPECT_EQ(run.status, 2);
-  EXPECT_NE(run.output.find("per-core or shared"), std::string::npos) << run.output;
 }
 
 }  // namespace

@@ -116,7 +116,7 @@ class Pipe {
 TEST(AccessLogBatching, LinesWaitForAFlushAndAreWhole) {
   Pipe pipe;
   net::io_context ioc;
-  AccessLog log(ioc.get_executor(), pipe.write_end());
+  AccessLog log(ioc, pipe.write_end());
   log.write(base_record());
   log.write(base_record());
   EXPECT_EQ(pipe.drain(), "") << "a line is not a system call";
@@ -128,7 +128,7 @@ TEST(AccessLogBatching, LinesWaitForAFlushAndAreWhole) {
 TEST(AccessLogBatching, TimerFlushesAfterTheInterval) {
   Pipe pipe;
   net::io_context ioc;
-  AccessLog log(ioc.get_executor(), pipe.write_end());
+  AccessLog log(ioc, pipe.write_end());
   log.write(base_record());
   EXPECT_EQ(pipe.drain(), "");
   // run_for returns as soon as the flush timer has fired (no other work); the bound is a guard.
@@ -142,7 +142,7 @@ TEST(AccessLogBatching, FullBufferAndDestructionFlush) {
   net::io_context ioc;
   std::size_t lines = 0;
   {
-    AccessLog log(ioc.get_executor(), pipe.write_end());
+    AccessLog log(ioc, pipe.write_end());
     std::string one;
     append_access_line(one, base_record(), kNow);
     const std::size_t per_batch = AccessLog::kFlushBytes / one.size() + 1;

@@ -182,8 +182,8 @@ TEST(MemoryStore, ImplementsStoreThroughSharedCache) {
   auto cache = std::make_shared<MemoryCache>(config::MemoryStoreConfig{});
   auto factory = make_memory_store_factory(cache);
   net::io_context ioc;
-  auto first = factory(ioc.get_executor());
-  auto second = factory(ioc.get_executor());
+  auto first = factory(ioc);
+  auto second = factory(ioc);
   EXPECT_STREQ(first->mode(), "memory");
   EXPECT_TRUE(first->available());
 

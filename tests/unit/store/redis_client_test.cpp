@@ -2,7 +2,6 @@
 #include <array>
 #include <future>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -44,7 +43,7 @@ class RedisClientTest : public ::testing::Test {
   explicit RedisClientTest(test::RedisServerOptions options = {}) : server_(std::move(options)) {}
 
   void start_client(config::RedisConfig config) {
-    client_ = std::make_unique<RedisClient>(ioc_.get_executor(), std::move(config), log_.fn());
+    client_ = std::make_unique<RedisClient>(ioc_, std::move(config), log_.fn());
     client_->start();
   }
   void start_connected(config::RedisConfig config) {
@@ -117,66 +116,6 @@ TEST_F(RedisClientTest, RepliesOfEveryTypeAreBinarySafe) {
   EXPECT_TRUE(wrong.reply.is_error());
   EXPECT_NE(wrong.reply.str().find("WRONGTYPE"), std::string_view::npos);
   EXPECT_EQ(server_.cli({"GET", "k"}), value);
-}
-
-// The shared io model: the client lives on a strand of an io_context that two threads
-// run. Every completion must come back on the strand (the client takes no locks).
-TEST_F(RedisClientTest, OnAStrandOfAMultiThreadedIoContextEveryCompletionIsOnTheStrand) {
-  constexpr int kThreads = 2;
-  constexpr int kCoroutines = 4;
-  constexpr int kCommands = 200;
-  net::io_context ioc(kThreads);
-  auto strand = net::make_strand(ioc);
-  auto config = test::redis_config_for(server_);
-  config.timeout = 2s;  // a loaded machine must not turn a reply into a timeout
-  RedisClient client(strand, config);
-  client.start();
-  int finished = 0;  // touched on the strand only
-  int off_strand = 0;
-  int failed = 0;
-  std::promise<void> all_done;
-  // Built outside the coroutines (GCC 12 and initializer lists across co_await).
-  const std::array<std::string_view, 2> incr{"INCR", "strand-counter"};
-  const std::vector<std::vector<std::string_view>> two_incrs{{"INCR", "strand-counter"}, {"INCR", "strand-counter"}};
-  auto worker = [&]() -> net::awaitable<void> {
-    for (int i = 0; i < kCommands; ++i) {
-      Result result = co_await client.command(std::span<const std::string_view>(incr));
-      if (!strand.running_in_this_thread()) ++off_strand;
-      if (result.ec) ++failed;
-    }
-    auto results = co_await client.pipeline(two_incrs);
-    if (!strand.running_in_this_thread()) ++off_strand;
-    for (const auto& r : results) failed += r.ec ? 1 : 0;
-    if (++finished == kCoroutines) all_done.set_value();
-  };
-  // Commands sent before the connection is ready fail at once (not_connected): wait for it.
-  auto start = [&]() -> net::awaitable<void> {
-    net::steady_timer timer(strand);
-    for (int i = 0; i < 500 && !client.connected(); ++i) {
-      timer.expires_after(10ms);
-      co_await timer.async_wait(net::use_awaitable);
-    }
-    for (int i = 0; i < kCoroutines; ++i) net::co_spawn(strand, worker(), net::detached);
-  };
-  net::co_spawn(strand, start(), net::detached);
-  auto guard = net::make_work_guard(ioc);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) threads.emplace_back([&] { ioc.run(); });
-  const bool done = all_done.get_future().wait_for(20s) == std::future_status::ready;
-  std::promise<Result> got;
-  if (done) {
-    net::co_spawn(strand, client.command(std::vector<std::string>{"GET", "strand-counter"}),
-                  [&](std::exception_ptr, Result r) { got.set_value(std::move(r)); });
-  }
-  auto got_future = got.get_future();
-  const bool read = done && got_future.wait_for(5s) == std::future_status::ready;
-  ioc.stop();
-  for (auto& t : threads) t.join();
-  ASSERT_TRUE(done) << "commands did not complete in time";
-  EXPECT_EQ(off_strand, 0);
-  EXPECT_EQ(failed, 0);
-  ASSERT_TRUE(read);
-  EXPECT_EQ(got_future.get().reply.str(), std::to_string(kCoroutines * (kCommands + 2)));
 }
 
 TEST_F(RedisClientTest, ManyArgumentsAndEmptyArguments) {
@@ -460,7 +399,7 @@ TEST_F(RedisClientAuthTest, PasswordAndUsernamePasswordAuthenticate) {
     config::RedisConfig config = test::redis_config_for(server_);
     config.username = username;
     config.password = kPassword;
-    RedisClient client(ioc_.get_executor(), config, log_.fn());
+    RedisClient client(ioc_, config, log_.fn());
     client.start();
     ASSERT_TRUE(test::run_until(ioc_, [&] { return client.connected(); }, 5s)) << client.last_error();
     auto result = test::run_awaitable(ioc_, client.command({"SET", "authed", "1"}));
@@ -473,7 +412,7 @@ TEST_F(RedisClientAuthTest, WrongPasswordNeverConnectsAndNeverLeaksThePassword) 
   const std::string wrong = "wrong-pw-91827";
   config::RedisConfig config = test::redis_config_for(server_);
   config.password = wrong;
-  RedisClient client(ioc_.get_executor(), config, log_.fn());
+  RedisClient client(ioc_, config, log_.fn());
   client.start();
   ASSERT_TRUE(test::run_until(ioc_, [&] { return client.stats().connect_failures >= 2; }, 5s));
   EXPECT_FALSE(client.connected());
@@ -488,7 +427,7 @@ TEST_F(RedisClientAuthTest, WrongPasswordNeverConnectsAndNeverLeaksThePassword) 
 }
 
 TEST_F(RedisClientAuthTest, MissingPasswordIsRefused) {
-  RedisClient client(ioc_.get_executor(), test::redis_config_for(server_), log_.fn());
+  RedisClient client(ioc_, test::redis_config_for(server_), log_.fn());
   client.start();
   // PING without AUTH answers NOAUTH: the handshake fails and the client stays down.
   ASSERT_TRUE(test::run_until(ioc_, [&] { return client.stats().connect_failures >= 1; }, 5s));

@@ -36,7 +36,7 @@ class RedisStoreTest : public ::testing::Test {
 
   void make_store() {
     store_.reset();
-    store_ = make_redis_store_factory(config_, log_.fn())(ioc_.get_executor());
+    store_ = make_redis_store_factory(config_, log_.fn())(ioc_);
     ASSERT_TRUE(wait_available()) << server_.log_tail();
   }
 
@@ -116,7 +116,7 @@ TEST_F(RedisStoreTest, AGenerationThatIsNotANumberIsUnavailable) {
 
 TEST_F(RedisStoreTest, CountersAreSharedByEveryStoreOnTheServer) {
   net::io_context other_ioc;
-  auto other = make_redis_store_factory(config_)(other_ioc.get_executor());
+  auto other = make_redis_store_factory(config_)(other_ioc);
   ASSERT_TRUE(test::run_until(other_ioc, [&] { return other->available(); }, 5s));
   EXPECT_TRUE(store_->shares_counters());
   EXPECT_EQ(test::run_awaitable(ioc_, store_->add_counters({{"hits", 2}, {"misses", 1}, {"sets", 0}})),
@@ -274,7 +274,7 @@ TEST_F(RedisStoreTest, FactoryWithRedisDownNeitherBlocksNorFails) {
   config::RedisConfig down = config_;
   down.port = test::free_port();
   const auto before = Clock::now();
-  std::unique_ptr<Store> store = make_redis_store_factory(down)(ioc_.get_executor());
+  std::unique_ptr<Store> store = make_redis_store_factory(down)(ioc_);
   EXPECT_LT(Clock::now() - before, 1s);
   ASSERT_NE(store, nullptr);
   EXPECT_STREQ(store->mode(), "degraded");
