@@ -47,7 +47,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace {
 
@@ -203,20 +203,20 @@ struct Sample {
 // running), so the herd request later measures only the request itself.
 net::awaitable<void> open_client(const tcp::endpoint& endpoint, beast::tcp_stream& stream, error_code& result) {
   stream.expires_after(kSetupTimeout);
-  auto [connect_ec] = co_await stream.async_connect(endpoint, net::as_tuple(net::use_awaitable));
+  auto [connect_ec] = co_await stream.async_connect(endpoint, kNoThrow);
   if (connect_ec) {
     result = connect_ec;
     co_return;
   }
   Request request = make_request(http::verb::get, "/healthz");
-  auto [write_ec, written] = co_await http::async_write(stream, request, net::as_tuple(net::use_awaitable));
+  auto [write_ec, written] = co_await http::async_write(stream, request, kNoThrow);
   if (write_ec) {
     result = write_ec;
     co_return;
   }
   beast::flat_buffer buffer;
   Response response;
-  auto [read_ec, read] = co_await http::async_read(stream, buffer, response, net::as_tuple(net::use_awaitable));
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, response, kNoThrow);
   if (read_ec) {
     result = read_ec;
   } else if (response.result() != http::status::ok || !response.keep_alive()) {
@@ -230,12 +230,12 @@ net::awaitable<void> herd_request(beast::tcp_stream& stream, const Request& requ
   beast::flat_buffer buffer;
   Response response;
   sample.sent = Clock::now();
-  auto [write_ec, written] = co_await http::async_write(stream, request, net::as_tuple(net::use_awaitable));
+  auto [write_ec, written] = co_await http::async_write(stream, request, kNoThrow);
   if (write_ec) {
     sample.ec = write_ec;
     co_return;
   }
-  auto [read_ec, read] = co_await http::async_read(stream, buffer, response, net::as_tuple(net::use_awaitable));
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, response, kNoThrow);
   sample.received = Clock::now();
   if (read_ec) {
     sample.ec = read_ec;

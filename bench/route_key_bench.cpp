@@ -27,7 +27,7 @@
 #include "proxy/config/key_template.hpp"
 #include "proxy/config/route_table.hpp"
 #include "proxy/http/forwarding.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace {
 

@@ -41,7 +41,7 @@
 #include <vector>
 
 #include "proxy/cache/entry.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "proxy/admin/webhook.hpp"
+#include "common/webhook_signature.hpp"
 #include "proxy/app/log.hpp"
 #include "proxy/app/server.hpp"
 #include "proxy/cache/memory_store.hpp"
@@ -51,7 +51,7 @@ int run(const std::string& path) {
   log::set_level(config->log.level);
   // OpenSSL 3 sets up its digest providers on first use (about a millisecond): do it now,
   // not inside the first {user} key, admin call or webhook.
-  admin::sign_webhook("warm-up", "0", "");
+  common::sign_webhook("warm-up", "0", "");
   if (config->identity.secret.empty()) {
     log::warn("identity.secret is empty: {user} keys are plain hashes of credentials; set FOILCACHE_IDENTITY_SECRET");
   }

@@ -1,4 +1,5 @@
 #include "upstream_stub/library_model.hpp"
+#include "common/hex.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -54,14 +55,7 @@ std::uint64_t fnv1a(std::string_view text) {
   return h;
 }
 
-std::string hex(std::uint64_t value, int digits) {
-  std::string out(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = "0123456789ABCDEF"[value & 0xF];
-    value >>= 4;
-  }
-  return out;
-}
+std::string hex(std::uint64_t value, int digits) { return common::hex_upper(value, digits); }
 
 std::uint64_t parse_hex(std::string_view text) {
   std::uint64_t v = 0;

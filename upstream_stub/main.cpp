@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 #include "upstream_stub/stub_server.hpp"
 
 namespace {

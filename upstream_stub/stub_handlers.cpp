@@ -1,4 +1,5 @@
 #include "upstream_stub/stub_handlers.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -18,12 +19,6 @@ constexpr std::size_t kAesBlock = 16;
 constexpr int kEngineIoPingInterval = 20000;  // app_factory.py: ping_interval=20
 constexpr int kEngineIoPingTimeout = 120000;  // ping_timeout=120
 constexpr int kEngineIoMaxPayload = 1000000;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -57,7 +52,7 @@ bool has_header(const http::fields& headers, std::string_view name) {
 // The last element of a comma-separated header, as ProxyFix with one trusted hop reads it.
 std::string_view last_list_value(std::string_view value) {
   const auto comma = value.rfind(',');
-  return trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+  return common::trim_ows(comma == std::string_view::npos ? value : value.substr(comma + 1));
 }
 
 std::string lower(std::string_view s) {
@@ -313,8 +308,8 @@ Reply stub_respond(const http::request<http::string_body>& req, const QueryParam
     if (k == "header") {
       const auto colon = value.find(':');
       if (colon == std::string::npos || colon == 0) return bad("header must be Name: Value");
-      reply.response.insert(trim(std::string_view(value).substr(0, colon)),
-                            trim(std::string_view(value).substr(colon + 1)));
+      reply.response.insert(common::trim_ows(std::string_view(value).substr(0, colon)),
+                            common::trim_ows(std::string_view(value).substr(colon + 1)));
     }
   }
   return reply;
@@ -539,7 +534,7 @@ const StubUser* session_user(const http::fields& headers, const std::vector<Stub
     std::string_view rest = it->value();
     while (!rest.empty()) {
       const auto semi = rest.find(';');
-      const std::string_view pair = trim(rest.substr(0, semi));
+      const std::string_view pair = common::trim_ows(rest.substr(0, semi));
       rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
       const auto eq = pair.find('=');
       if (eq == std::string_view::npos) continue;
@@ -560,11 +555,11 @@ const StubUser* session_user(const http::fields& headers, const std::vector<Stub
 }
 
 std::optional<std::pair<std::string, std::string>> basic_credentials(const http::fields& headers) {
-  const std::string_view auth = trim(header(headers, http::field::authorization));
+  const std::string_view auth = common::trim_ows(header(headers, http::field::authorization));
   const auto space = auth.find(' ');
   if (space == std::string_view::npos || !iequals(auth.substr(0, space), "Basic"))
     return std::nullopt;
-  const auto decoded = base64_decode(trim(auth.substr(space + 1)));
+  const auto decoded = base64_decode(common::trim_ows(auth.substr(space + 1)));
   if (!decoded) return std::nullopt;
   const auto colon = decoded->find(':');
   if (colon == std::string::npos) return std::nullopt;
@@ -588,7 +583,7 @@ AuthResult access_required(const http::fields& headers, const std::vector<StubUs
   }
   const std::string_view auth = header(headers, http::field::authorization);
   if (auth.substr(0, 7) == "Bearer ") {
-    const std::string_view token = trim(auth.substr(7));
+    const std::string_view token = common::trim_ows(auth.substr(7));
     if (token.substr(0, 6) == "token-") {
       if (const StubUser* u = find_user(users, token.substr(6))) {
         return has_access(*u, access) ? AuthResult{Kind::kOk, u}
@@ -602,7 +597,7 @@ AuthResult access_required(const http::fields& headers, const std::vector<StubUs
 std::string request_host(const http::fields& headers, std::string_view fallback) {
   const std::string_view forwarded = last_list_value(header(headers, "X-Forwarded-Host"));
   if (!forwarded.empty()) return std::string(forwarded);
-  const std::string_view host = trim(header(headers, http::field::host));
+  const std::string_view host = common::trim_ows(header(headers, http::field::host));
   return std::string(host.empty() ? fallback : host);
 }
 
@@ -680,11 +675,11 @@ TinfoilResult tinfoil_access(StubState& state, const http::fields& headers, std:
 
 RangeResult parse_range(std::string_view header_value, std::uint64_t size) {
   using Kind = RangeResult::Kind;
-  std::string_view spec = trim(header_value);
+  std::string_view spec = common::trim_ows(header_value);
   if (spec.substr(0, 6) != "bytes=") return {};
   spec.remove_prefix(6);
   if (spec.find(',') != std::string_view::npos) return {Kind::kUnsatisfiable};
-  spec = trim(spec);
+  spec = common::trim_ows(spec);
   const auto dash = spec.find('-');
   if (dash == std::string_view::npos) return {};
   auto number = [](std::string_view s) -> std::optional<std::uint64_t> {
@@ -696,8 +691,8 @@ RangeResult parse_range(std::string_view header_value, std::uint64_t size) {
     }
     return v;
   };
-  const std::string_view a = trim(spec.substr(0, dash));
-  const std::string_view b = trim(spec.substr(dash + 1));
+  const std::string_view a = common::trim_ows(spec.substr(0, dash));
+  const std::string_view b = common::trim_ows(spec.substr(dash + 1));
   if (a.empty()) {
     const auto suffix = number(b);
     if (!suffix) return {};

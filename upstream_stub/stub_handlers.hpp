@@ -15,7 +15,7 @@
 #include <string_view>
 #include <utility>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 #include "upstream_stub/library_model.hpp"
 #include "upstream_stub/stub_options.hpp"
 

@@ -67,7 +67,7 @@ struct StubOptions {
 
   // The library updater's webhook: after a scan bumped the generation, POST
   // {"event":webhook_event,"generation":n} to webhook_url (http only), signed with
-  // webhook_secret (proxy/admin/webhook.hpp), and answer the scan only once it was
+  // webhook_secret (common/webhook_signature.hpp), and answer the scan only once it was
   // answered or webhook_timeout (connect, send and response together) ran out. Empty
   // webhook_url: nothing is sent.
   std::string webhook_url;

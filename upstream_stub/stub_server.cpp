@@ -10,14 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/admin/webhook.hpp"
+#include "common/webhook_signature.hpp"
 #include "upstream_stub/game_bytes.hpp"
 #include "upstream_stub/stub_handlers.hpp"
 
 namespace foilcache::stub {
 namespace {
 
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};  // after EMFILE and the like
 constexpr unsigned kHttp11 = 11;  // answer to a request too broken to have a version
 constexpr std::string_view kGameLastModified = "Mon, 01 Jan 2024 00:00:00 GMT";
@@ -25,7 +24,7 @@ constexpr std::string_view kGameLastModified = "Mon, 01 Jan 2024 00:00:00 GMT";
 net::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
   net::steady_timer timer(co_await net::this_coro::executor);
   timer.expires_after(duration);
-  co_await timer.async_wait(kTuple);
+  co_await timer.async_wait(kNoThrow);
 }
 
 void log_exception(std::exception_ptr e) {
@@ -115,7 +114,7 @@ net::awaitable<WebhookOutcome> send_webhook(const StubOptions& opt, std::uint64_
   if (target.empty()) target = "/";
 
   tcp::resolver resolver(co_await net::this_coro::executor);
-  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, kTuple);
+  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, kNoThrow);
   if (!resolve_ec && std::chrono::steady_clock::now() >= deadline) {
     resolve_ec = beast::error::timeout;
   }
@@ -131,25 +130,25 @@ net::awaitable<WebhookOutcome> send_webhook(const StubOptions& opt, std::uint64_
   const std::string timestamp = std::to_string(unix_seconds_now());
   req.body() = webhook_body(opt.webhook_event, generation);
   req.set("X-Foilcache-Timestamp", timestamp);
-  req.set("X-Foilcache-Signature", admin::sign_webhook(opt.webhook_secret, timestamp, req.body()));
+  req.set("X-Foilcache-Signature", common::sign_webhook(opt.webhook_secret, timestamp, req.body()));
   req.keep_alive(false);
   req.prepare_payload();
 
   beast::tcp_stream stream(co_await net::this_coro::executor);
   stream.expires_at(deadline);
-  auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
+  auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, kNoThrow);
   if (connect_ec) {
     out.error = step_failed("connect", connect_ec);
     co_return out;
   }
-  auto [write_ec, written] = co_await http::async_write(stream, req, kTuple);
+  auto [write_ec, written] = co_await http::async_write(stream, req, kNoThrow);
   if (write_ec) {
     out.error = step_failed("send", write_ec);
     co_return out;
   }
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
-  auto [read_ec, read] = co_await http::async_read(stream, buffer, res, kTuple);
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, res, kNoThrow);
   if (read_ec) {
     out.error = step_failed("response", read_ec);
     co_return out;
@@ -202,7 +201,7 @@ class StubServer::Impl {
 
   net::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(ioc_), kTuple);
+      auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(ioc_), kNoThrow);
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
         co_await sleep_for(kAcceptRetryDelay);
@@ -222,7 +221,7 @@ class StubServer::Impl {
       // Body limits depend on the route; they are applied once the header is known.
       parser.body_limit(boost::none);
       stream.expires_after(opt().io_timeout);
-      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
       if (ec) {
         // A malformed request gets a 400; a closed or idle connection just ends.
         if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
@@ -299,7 +298,7 @@ class StubServer::Impl {
         co_return false;
       }
       stream.expires_after(opt().io_timeout);
-      auto [ec, n] = co_await http::async_read(stream, buffer, body_parser, kTuple);
+      auto [ec, n] = co_await http::async_read(stream, buffer, body_parser, kNoThrow);
       if (ec == http::error::body_limit) {
         co_await write(stream,
                        make_response(http::status::payload_too_large, "Payload Too Large\n",
@@ -340,9 +339,9 @@ class StubServer::Impl {
     if (head) {
       // Same header (Content-Length of the full body), no body.
       http::response<http::empty_body> header_only{std::move(res.base())};
-      std::tie(ec, std::ignore) = co_await http::async_write(stream, header_only, kTuple);
+      std::tie(ec, std::ignore) = co_await http::async_write(stream, header_only, kNoThrow);
     } else {
-      std::tie(ec, std::ignore) = co_await http::async_write(stream, res, kTuple);
+      std::tie(ec, std::ignore) = co_await http::async_write(stream, res, kNoThrow);
     }
     co_return !ec && keep_alive;
   }
@@ -350,7 +349,7 @@ class StubServer::Impl {
   net::awaitable<bool> write_continue(beast::tcp_stream& stream, unsigned version) {
     http::response<http::empty_body> cont{http::status::continue_, version};
     stream.expires_after(opt().io_timeout);
-    auto [ec, n] = co_await http::async_write(stream, cont, kTuple);
+    auto [ec, n] = co_await http::async_write(stream, cont, kNoThrow);
     co_return !ec;
   }
 
@@ -442,7 +441,7 @@ class StubServer::Impl {
     if (head) {
       http::response<http::empty_body> header_only{std::move(res.base())};
       stream.expires_after(opt().io_timeout);
-      auto [ec, n] = co_await http::async_write(stream, header_only, kTuple);
+      auto [ec, n] = co_await http::async_write(stream, header_only, kNoThrow);
       co_return !ec && keep_alive;
     }
 
@@ -452,7 +451,7 @@ class StubServer::Impl {
     res.body().more = true;
     http::response_serializer<http::buffer_body> serializer{res};
     stream.expires_after(opt().io_timeout);
-    auto [hec, hn] = co_await http::async_write_header(stream, serializer, kTuple);
+    auto [hec, hn] = co_await http::async_write_header(stream, serializer, kNoThrow);
     if (hec) co_return false;
     std::uint64_t offset = first;
     std::uint64_t remaining = length;
@@ -464,7 +463,7 @@ class StubServer::Impl {
       res.body().size = n;
       res.body().more = remaining > n;
       stream.expires_after(opt().io_timeout);
-      auto [ec, written] = co_await http::async_write(stream, serializer, kTuple);
+      auto [ec, written] = co_await http::async_write(stream, serializer, kNoThrow);
       if (ec == http::error::need_buffer) ec = {};
       if (ec) co_return false;
       offset += n;
@@ -474,7 +473,7 @@ class StubServer::Impl {
       res.body().data = nullptr;
       res.body().size = 0;
       res.body().more = false;
-      auto [ec, written] = co_await http::async_write(stream, serializer, kTuple);
+      auto [ec, written] = co_await http::async_write(stream, serializer, kNoThrow);
       if (ec) co_return false;
     }
     co_return keep_alive;
@@ -509,7 +508,7 @@ class StubServer::Impl {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
       stream.expires_after(opt().io_timeout);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
       if (ec == http::error::need_buffer) ec = {};
       if (ec == http::error::body_limit) {
         co_await write(
@@ -537,19 +536,19 @@ class StubServer::Impl {
     beast::websocket::stream<beast::tcp_stream> ws(std::move(stream));
     ws.set_option(beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws.read_message_max(opt().ws_message_limit);
-    auto [aec] = co_await ws.async_accept(req, kTuple);
+    auto [aec] = co_await ws.async_accept(req, kNoThrow);
     if (aec) co_return;
     const std::string open =
         engine_io_open("stub" + std::to_string(state_.next_random() % 1000000000000ull), false);
     ws.text(true);
-    auto [oec, on] = co_await ws.async_write(net::buffer(open), kTuple);
+    auto [oec, on] = co_await ws.async_write(net::buffer(open), kNoThrow);
     if (oec) co_return;
     beast::flat_buffer message;
     for (;;) {
-      auto [rec, rn] = co_await ws.async_read(message, kTuple);
+      auto [rec, rn] = co_await ws.async_read(message, kNoThrow);
       if (rec) co_return;
       ws.text(ws.got_text());
-      auto [wec, wn] = co_await ws.async_write(message.data(), kTuple);
+      auto [wec, wn] = co_await ws.async_write(message.data(), kNoThrow);
       if (wec) co_return;
       message.consume(message.size());
     }

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <optional>
 
-#include "proxy/admin/webhook.hpp"
+#include "common/webhook_signature.hpp"
 #include "proxy/config/percent_decode.hpp"
 #include "proxy/metrics/metrics.hpp"
 
@@ -178,7 +178,7 @@ net::awaitable<void> broadcast(app::Worker& worker, cache::Invalidation invalida
     const auto acknowledged = co_await worker.store->acknowledgements(invalidation.id);
     if (!acknowledged || *acknowledged >= *receivers || std::chrono::steady_clock::now() >= deadline) co_return;
     timer.expires_after(kAckPoll);
-    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    co_await timer.async_wait(kNoThrow);
   }
 }
 
@@ -240,11 +240,11 @@ net::awaitable<Response> handle_webhook(app::Worker& worker, const http::request
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  const auto check = verify_webhook(config->webhooks.secret, request["X-Foilcache-Timestamp"],
+  const auto check = common::verify_webhook(config->webhooks.secret, request["X-Foilcache-Timestamp"],
                                     request["X-Foilcache-Signature"], request.body(), now);
-  if (check != WebhookCheck::kOk) {
+  if (check != common::WebhookCheck::kOk) {
     if (auto* m = worker.shared.metrics) m->count_error(metrics::ErrorKind::kWebhookRejected);
-    co_return error(request, http::status::unauthorized, std::string("webhook rejected: ") + to_string(check));
+    co_return error(request, http::status::unauthorized, std::string("webhook rejected: ") + common::to_string(check));
   }
   rapidjson::Document document;
   document.Parse(request.body().data(), request.body().size());

@@ -19,7 +19,7 @@
 
 #include "proxy/admin/stats.hpp"
 #include "proxy/app/worker.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::admin {
 

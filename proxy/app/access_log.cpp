@@ -1,4 +1,5 @@
 #include "proxy/app/access_log.hpp"
+#include "common/hex.hpp"
 
 #include <unistd.h>
 
@@ -15,14 +16,11 @@ bool is_admin_path(std::string_view path) { return path == "/api/cache" || path.
 // valid target has none), so the line stays valid UTF-8 whatever the client sent and needs
 // no \u escapes; quote and backslash are escaped.
 void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   out.push_back('"');
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte < 0x20 || byte >= 0x7f) {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
+      common::append_pct_upper(out, byte);
     } else {
       if (c == '"' || c == '\\') out.push_back('\\');
       out.push_back(c);

@@ -22,7 +22,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::app {
 

@@ -13,11 +13,11 @@
 #include "proxy/app/log.hpp"
 #include "proxy/config/config_loader.hpp"
 #include "proxy/http/session.hpp"
+#include "common/hex.hpp"
 
 namespace foilcache::app {
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);  // after EMFILE and the like
 constexpr auto kDrainPoll = std::chrono::milliseconds(10);
 // How often this process adds its stats to the shared counters (INTERFACE: at least 1/s).
@@ -36,13 +36,7 @@ net::awaitable<void> heartbeat(Worker& worker) {
   }
 }
 
-std::string random_instance_id() {
-  std::random_device device;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (int i = 0; i < 12; ++i) id.push_back(kHex[device() & 0xf]);
-  return id;
-}
+std::string random_instance_id() { return common::random_hex(12); }
 
 // Adds what this process counted to the store's shared counters, every
 // kStatsFlushInterval, until the server drains (then once more). A failed flush keeps the

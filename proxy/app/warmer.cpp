@@ -10,7 +10,6 @@
 namespace foilcache::app {
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr auto kStoreWaitStep = std::chrono::milliseconds(50);
 constexpr auto kStoreWaitBound = std::chrono::seconds(10);
 constexpr std::string_view kUserAgent = "foilcache-warm";

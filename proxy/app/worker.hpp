@@ -16,7 +16,7 @@
 #include "proxy/cache/l1.hpp"
 #include "proxy/cache/store.hpp"
 #include "proxy/config/config.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 #include "proxy/upstream/upstream_pool.hpp"
 
 namespace foilcache::metrics {

@@ -1,4 +1,5 @@
 #include "proxy/cache/cache_control.hpp"
+#include "common/text.hpp"
 
 #include <charconv>
 
@@ -11,7 +12,7 @@ bool is_tchar(char c) {
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
+using common::is_ows;
 
 std::optional<unsigned long long> delta_seconds(std::string_view text) {
   // §1.2.2: a value too large to represent is the greatest representable one.

@@ -5,7 +5,8 @@
 #include <optional>
 #include <string_view>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
+#include "common/text.hpp"
 
 namespace foilcache::cache {
 
@@ -26,18 +27,5 @@ void parse_cache_control(std::string_view value, CacheControl& out);
 // Every Cache-Control field of `fields`, combined (RFC 9110 §5.3).
 CacheControl parse_cache_control(const http::fields& fields);
 
-// Calls fn(token) for each non-empty member of a comma-separated list field value
-// (e.g. Vary), with surrounding whitespace trimmed.
-template <typename Fn>
-void for_each_list_member(std::string_view value, Fn&& fn) {
-  while (!value.empty()) {
-    const auto comma = value.find(',');
-    std::string_view member = value.substr(0, comma);
-    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
-    while (!member.empty() && (member.front() == ' ' || member.front() == '\t')) member.remove_prefix(1);
-    while (!member.empty() && (member.back() == ' ' || member.back() == '\t')) member.remove_suffix(1);
-    if (!member.empty()) fn(member);
-  }
-}
 
 }  // namespace foilcache::cache

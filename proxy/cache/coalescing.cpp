@@ -2,7 +2,6 @@
 
 namespace foilcache::cache {
 namespace {
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 }  // namespace
 
 // One follower's wake-up: its timer lives on its own executor, so the leader (maybe on

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "proxy/cache/entry.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::cache {
 

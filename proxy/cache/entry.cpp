@@ -10,7 +10,7 @@
 #include "proxy/cache/entry.hpp"
 
 #include "proxy/cache/gzip.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
 

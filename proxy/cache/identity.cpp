@@ -1,4 +1,6 @@
 #include "proxy/cache/identity.hpp"
+#include "common/hex.hpp"
+#include "common/text.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -17,12 +19,6 @@ namespace foilcache::cache {
 namespace {
 
 constexpr std::size_t kIdBytes = 16;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Appends "<tag><length>:<bytes>" so no two part sequences concatenate to the same input.
 void append_part(std::string& out, char tag, std::string_view bytes) {
@@ -84,10 +80,10 @@ std::string user_id(const http::fields& headers, const config::IdentityConfig& i
       rest = semicolon == std::string_view::npos ? std::string_view{} : rest.substr(semicolon + 1);
       const auto eq = pair.find('=');
       if (eq == std::string_view::npos) continue;
-      const std::string_view name = trim(pair.substr(0, eq));
+      const std::string_view name = common::trim_ows(pair.substr(0, eq));
       if (std::find(identity.cookies.begin(), identity.cookies.end(), name) == identity.cookies.end())
         continue;
-      cookies.emplace_back(name, trim(pair.substr(eq + 1)));
+      cookies.emplace_back(name, common::trim_ows(pair.substr(eq + 1)));
     }
   }
   // Sorted by name so header order does not matter; a repeated name keeps request order
@@ -107,14 +103,7 @@ std::string user_id(const http::fields& headers, const config::IdentityConfig& i
     std::fputs("foilcache: HMAC-SHA256 failed, cannot compute {user}\n", stderr);
     std::abort();
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(2 * kIdBytes);
-  for (std::size_t i = 0; i < kIdBytes; ++i) {
-    id += kHex[mac[i] >> 4];
-    id += kHex[mac[i] & 0xF];
-  }
-  return id;
+  return common::hex_lower(std::span<const unsigned char>(mac.data(), kIdBytes));
 }
 
 }  // namespace foilcache::cache

@@ -5,6 +5,7 @@
 
 #include "proxy/cache/cache_control.hpp"
 #include "proxy/cache/identity.hpp"
+#include "common/text.hpp"
 
 namespace foilcache::cache {
 namespace {
@@ -21,19 +22,13 @@ bool key_covers_vary(std::string_view name, const config::Route& route) {
   return route.key.renders_header(name);
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // True when the parameters after a coding (";q=0.0;...") give it weight 0 (RFC 9110 §12.4.2).
 bool zero_weight(std::string_view params) {
   while (!params.empty()) {
     const auto semicolon = params.find(';');
-    const auto param = trim(params.substr(0, semicolon));
+    const auto param = common::trim_ows(params.substr(0, semicolon));
     if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-      const auto value = trim(param.substr(2));
+      const auto value = common::trim_ows(param.substr(2));
       return !value.empty() && value[0] == '0' &&
              (value.size() == 1 || (value[1] == '.' && value.find_first_not_of('0', 2) == std::string_view::npos));
     }
@@ -83,14 +78,14 @@ ResponseStorability response_storability(const http::response_header<>& response
   // Vary header, which the key must therefore render.
   bool vary_ok = true;
   for (auto [it, end] = response.equal_range(http::field::vary); it != end; ++it) {
-    for_each_list_member(it->value(), [&](std::string_view name) {
+    common::for_each_list_member(it->value(), [&](std::string_view name) {
       if (name == "*" || !key_covers_vary(name, route)) vary_ok = false;
     });
   }
   if (!vary_ok) return ResponseStorability::kVary;
   for (auto [it, end] = response.equal_range(http::field::content_encoding); it != end; ++it) {
     bool encoded = false;
-    for_each_list_member(it->value(), [&](std::string_view coding) {
+    common::for_each_list_member(it->value(), [&](std::string_view coding) {
       if (!beast::iequals(coding, "identity")) encoded = true;
     });
     if (encoded) return ResponseStorability::kEncoded;
@@ -102,9 +97,9 @@ bool accepts_gzip(std::string_view accept_encoding) {
   bool gzip = false;
   bool gzip_listed = false;
   bool any = false;
-  for_each_list_member(accept_encoding, [&](std::string_view member) {
+  common::for_each_list_member(accept_encoding, [&](std::string_view member) {
     const auto semicolon = member.find(';');
-    const auto coding = trim(member.substr(0, semicolon));
+    const auto coding = common::trim_ows(member.substr(0, semicolon));
     // A weight of 0 (q=0, q=0.0, q=0.000) refuses the coding; any other weight accepts it.
     bool refused = false;
     if (semicolon != std::string_view::npos) refused = zero_weight(member.substr(semicolon + 1));
@@ -119,7 +114,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
 }
 
 bool compressible_type(std::string_view content_type) {
-  const auto type = trim(content_type.substr(0, content_type.find(';')));
+  const auto type = common::trim_ows(content_type.substr(0, content_type.find(';')));
   const auto slash = type.find('/');
   if (slash == std::string_view::npos) return false;
   const auto major = type.substr(0, slash);

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "proxy/config/config.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::cache {
 

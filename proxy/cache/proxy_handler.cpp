@@ -16,11 +16,12 @@
 #include "proxy/http/forwarding.hpp"
 #include "proxy/http/relay.hpp"
 #include "proxy/metrics/metrics.hpp"
+#include "common/hex.hpp"
+#include "common/text.hpp"
 
 namespace foilcache::cache {
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // How often a coalesced request polls the store while another instance fetches.
@@ -64,27 +65,14 @@ bool is_stored_header(const http::fields::value_type& field) {
 std::string body_etag(std::string_view body) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string tag = "\"";
-  for (std::size_t i = 0; i < 16; ++i) {
-    tag.push_back(kHex[digest[i] >> 4]);
-    tag.push_back(kHex[digest[i] & 0xf]);
-  }
+  common::append_hex_lower(tag, std::span<const unsigned char>(digest, 16));
   tag.push_back('"');
   return tag;
 }
 
 // A random token that names one holder of a coalescing lock.
-std::string lock_token() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string token;
-  for (int word = 0; word < 2; ++word) {
-    auto bits = rng();
-    for (int i = 0; i < 16; ++i, bits >>= 4) token.push_back(kHex[bits & 0xf]);
-  }
-  return token;
-}
+std::string lock_token() { return common::random_hex(32); }
 
 // The value of one header of a stored entry ("" when absent).
 std::string_view entry_header(const Entry& entry, std::string_view name) {
@@ -100,16 +88,11 @@ bool none_match(std::string_view if_none_match, std::string_view etag) {
   if (etag.empty()) return false;
   const auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
   const auto wanted = opaque(etag);
-  while (!if_none_match.empty()) {
-    const auto comma = if_none_match.find(',');
-    auto item = if_none_match.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (item == "*" || opaque(item) == wanted) return true;
-    if (comma == std::string_view::npos) break;
-    if_none_match.remove_prefix(comma + 1);
-  }
-  return false;
+  bool matched = false;
+  common::for_each_list_member(if_none_match, [&](std::string_view item) {
+    matched = matched || item == "*" || opaque(item) == wanted;
+  });
+  return matched;
 }
 
 // An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as seconds since the epoch.

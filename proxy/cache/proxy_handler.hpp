@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "proxy/app/worker.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::cache {
 

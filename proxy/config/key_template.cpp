@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "proxy/config/percent_decode.hpp"
+#include "common/hex.hpp"
 
 namespace foilcache::config {
 namespace {
@@ -29,13 +30,11 @@ constexpr auto kUnreservedTable = [] {
 }();
 
 inline void append_escaped_byte(std::string& out, unsigned char c, std::string_view also_keep) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   if (kUnreservedTable[c] || (!also_keep.empty() && also_keep.find(static_cast<char>(c)) != std::string_view::npos)) {
     out += static_cast<char>(c);
     return;
   }
-  const char esc[3] = {'%', kHex[c >> 4], kHex[c & 0xF]};
-  out.append(esc, 3);
+  common::append_pct_upper(out, c);
 }
 
 void append_escaped_run(std::string& out, std::string_view value, std::string_view also_keep) {

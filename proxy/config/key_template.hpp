@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "proxy/config/path_pattern.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::config {
 

@@ -1,4 +1,5 @@
 #include "proxy/http/forwarding.hpp"
+#include "common/text.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <algorithm>
@@ -9,20 +10,6 @@ namespace foilcache::http_util {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) { return boost::algorithm::iequals(a, b); }
-
-// Splits a comma-separated token list (Connection: keep-alive, Upgrade).
-template <class F>
-void for_each_token(std::string_view list, F&& f) {
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    auto token = list.substr(0, comma);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty()) f(token);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-}
 
 // The fields strip_hop_by_hop removes whatever Connection says.
 bool is_hop_by_hop(http::field name) {
@@ -52,7 +39,7 @@ void strip_hop_by_hop(http::fields& fields, bool keep_upgrade) {
   std::vector<std::string> named;
   for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
        ++it) {
-    for_each_token(it->value(), [&](std::string_view token) {
+    common::for_each_list_member(it->value(), [&](std::string_view token) {
       if (keep_upgrade && iequals(token, "upgrade")) return;
       named.emplace_back(token);
     });

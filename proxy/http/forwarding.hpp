@@ -7,7 +7,7 @@
 
 #include <string_view>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::http_util {
 

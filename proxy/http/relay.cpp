@@ -5,7 +5,6 @@
 namespace foilcache::http_util {
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kRelayBufferBytes = 64 * 1024;  // per streamed message: the memory bound
 
 // Beast reads as much as the buffer's spare capacity (at least 512 bytes): a buffer sized

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "proxy/config/config.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::http_util {
 

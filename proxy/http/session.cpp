@@ -13,7 +13,6 @@
 namespace foilcache::http_server {
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kFirstReadBytes = 4096;
 // A webhook body is a small JSON event; anything larger is refused (413) unread.
 constexpr std::size_t kWebhookBodyLimit = 64 * 1024;

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "proxy/app/worker.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::http_server {
 

@@ -13,7 +13,7 @@
 #include <functional>
 #include <memory>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 struct redisAsyncContext;
 

@@ -412,7 +412,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
 
   net::awaitable<void> wait_signal(TimePoint until) {
     signal_.expires_at(until);
-    co_await signal_.async_wait(net::as_tuple(net::use_awaitable));
+    co_await signal_.async_wait(kNoThrow);
   }
 
   net::awaitable<void> run(std::shared_ptr<Impl> /*keep_alive*/) {
@@ -467,7 +467,7 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     if (ec) {
       // getaddrinfo runs on Asio's resolver thread: it cannot block the io thread.
       auto [rec, results] = co_await resolver_.async_resolve(config_.host, std::to_string(config_.port),
-                                                             net::as_tuple(net::use_awaitable));
+                                                             kNoThrow);
       if (state_ == State::kStopped) co_return net::error::operation_aborted;
       if (rec || results.empty()) {
         set_error("cannot resolve " + config_.host + ": " + (rec ? rec.message() : "no address"));

@@ -41,7 +41,7 @@
 #include <vector>
 
 #include "proxy/config/config.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 #include "proxy/redis/circuit_breaker.hpp"
 #include "proxy/redis/redis_error.hpp"
 #include "proxy/redis/reply.hpp"

@@ -6,7 +6,6 @@
 
 namespace foilcache::upstream {
 namespace {
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 }  // namespace
 
 Pool::Pool(net::any_io_executor ex, config::UpstreamAddress address, config::TimeoutsConfig timeouts,

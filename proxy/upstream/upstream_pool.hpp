@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "proxy/config/config.hpp"
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::upstream {
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::testing {
 

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "proxy/admin/webhook.hpp"
+#include "common/webhook_signature.hpp"
 #include "tests/integration/deployment.hpp"
 #include "tests/support/wait.hpp"
 
@@ -49,7 +49,7 @@ struct Delivery {
       const std::string ts = std::to_string(timestamp);
       headers.emplace_back("X-Foilcache-Timestamp", ts);
       headers.emplace_back("X-Foilcache-Signature",
-                           admin::sign_webhook(secret, ts, signed_body.empty() ? body : signed_body));
+                           common::sign_webhook(secret, ts, signed_body.empty() ? body : signed_body));
     }
     return HttpClient(port).request(http::verb::post, "/api/cache/webhook", headers, body);
   }

@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 
 namespace foilcache::test {
 

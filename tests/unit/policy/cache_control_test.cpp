@@ -80,12 +80,5 @@ TEST(CacheControl, CombinesRepeatedFields) {
   EXPECT_TRUE(cc.no_store);
 }
 
-TEST(ListMembers, SplitsAndTrims) {
-  std::vector<std::string> members;
-  for_each_list_member(" Accept-Encoding ,, Cookie,\tX-A ",
-                       [&](std::string_view m) { members.emplace_back(m); });
-  EXPECT_EQ(members, (std::vector<std::string>{"Accept-Encoding", "Cookie", "X-A"}));
-}
-
 }  // namespace
 }  // namespace foilcache::cache

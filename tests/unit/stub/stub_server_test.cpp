@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "proxy/net.hpp"
+#include "common/net.hpp"
 #include "upstream_stub/game_bytes.hpp"
 #include "upstream_stub/stub_handlers.hpp"
 

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/admin/webhook.hpp"
-#include "proxy/net.hpp"
+#include "common/webhook_signature.hpp"
+#include "common/net.hpp"
 #include "tests/support/asio_run.hpp"
 #include "tests/support/wait.hpp"
 #include "upstream_stub/stub_server.hpp"
@@ -21,7 +21,6 @@
 namespace foilcache::stub {
 namespace {
 
-constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr std::chrono::seconds kTimeout{10};
 constexpr std::string_view kSecret = "hook-secret";
 constexpr std::string_view kWebhookPath = "/api/cache/webhook";
@@ -54,7 +53,7 @@ class Receiver {
  private:
   net::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+      auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
       if (ec) co_return;
       net::co_spawn(ioc_, serve(std::move(socket)), net::detached);
     }
@@ -65,7 +64,7 @@ class Receiver {
     beast::flat_buffer buffer;
     http::request<http::string_body> req;
     stream.expires_after(kTimeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, req, kTuple);
+    auto [ec, n] = co_await http::async_read(stream, buffer, req, kNoThrow);
     if (ec) co_return;
     {
       std::lock_guard lock(mutex_);
@@ -74,7 +73,7 @@ class Receiver {
     if (!answer_) {
       // Hold the connection until the sender gives up and closes it.
       http::request<http::string_body> next;
-      co_await http::async_read(stream, buffer, next, kTuple);
+      co_await http::async_read(stream, buffer, next, kNoThrow);
       co_return;
     }
     http::response<http::string_body> res{*answer_, req.version()};
@@ -84,7 +83,7 @@ class Receiver {
     }
     res.keep_alive(false);
     res.prepare_payload();
-    co_await http::async_write(stream, res, kTuple);
+    co_await http::async_write(stream, res, kNoThrow);
     error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
@@ -181,11 +180,11 @@ TEST_F(WebhookSenderTest, DeliversASignedWebhookBeforeAnsweringTheScan) {
             "{\"event\":\"library_updated\",\"generation\":" + std::to_string(generation) + "}");
   const std::string timestamp(req["X-Foilcache-Timestamp"]);
   const std::string signature(req["X-Foilcache-Signature"]);
-  EXPECT_EQ(admin::verify_webhook(kSecret, timestamp, signature, req.body(), unix_now()),
-            admin::WebhookCheck::kOk)
+  EXPECT_EQ(common::verify_webhook(kSecret, timestamp, signature, req.body(), unix_now()),
+            common::WebhookCheck::kOk)
       << "timestamp " << timestamp << ", signature " << signature;
-  EXPECT_EQ(admin::verify_webhook("other-secret", timestamp, signature, req.body(), unix_now()),
-            admin::WebhookCheck::kBadSignature);
+  EXPECT_EQ(common::verify_webhook("other-secret", timestamp, signature, req.body(), unix_now()),
+            common::WebhookCheck::kBadSignature);
 }
 
 TEST_F(WebhookSenderTest, EveryScanSendsItsGenerationAndTheConfiguredEvent) {

@@ -1,9 +1,9 @@
 // Webhook verification: one field changed from a good delivery per case.
-#include "proxy/admin/webhook.hpp"
+#include "common/webhook_signature.hpp"
 
 #include <gtest/gtest.h>
 
-namespace foilcache::admin {
+namespace foilcache::common {
 namespace {
 
 constexpr std::string_view kSecret = "webhook-secret";
@@ -24,9 +24,9 @@ struct Case {
   WebhookCheck expected;
 };
 
-class VerifyWebhook : public ::testing::TestWithParam<Case> {};
+class WebhookSignatureVerify : public ::testing::TestWithParam<Case> {};
 
-TEST_P(VerifyWebhook, Decides) {
+TEST_P(WebhookSignatureVerify, Decides) {
   Delivery d;
   GetParam().change(d);
   EXPECT_EQ(verify_webhook(d.secret, d.timestamp, d.signature, d.body, d.now), GetParam().expected)
@@ -34,7 +34,7 @@ TEST_P(VerifyWebhook, Decides) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, VerifyWebhook,
+    Cases, WebhookSignatureVerify,
     ::testing::Values(
         Case{"Good", [](Delivery&) {}, WebhookCheck::kOk},
         Case{"UppercaseHex",
@@ -63,12 +63,20 @@ INSTANTIATE_TEST_SUITE_P(
              WebhookCheck::kBadSignature}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(SignWebhook, MatchesAKnownVector) {
+TEST(WebhookSignatureSign, MatchesAKnownVector) {
   // printf '1.The quick brown fox' | openssl dgst -sha256 -hmac key
   EXPECT_EQ(sign_webhook("key", "1", "The quick brown fox"),
             "sha256=1ef269d2a2a1f8d397e0e25c3e3013fb5687509234565e6e49ea45a138768457");
   EXPECT_NE(sign_webhook("key", "1", "The quick brown fox"), sign_webhook("key", "2", "The quick brown fox"));
 }
 
+TEST(WebhookSignatureSign, PinsTheDeliveryFormat) {
+  // The updater and the proxy share sign/verify, so a format bug in both would pass every
+  // round trip: this pins "<timestamp>.<raw body>" and lower-case hex against an outside
+  // computation (python3 hmac.new(b"webhook-secret", b"1790000000." + body, sha256)).
+  EXPECT_EQ(sign_webhook(kSecret, std::to_string(kNow), kBody),
+            "sha256=3c5a6b668ae136ff69db569d560575d59db14ae9dd7297ddad50b63fd1eba3cf");
+}
+
 }  // namespace
-}  // namespace foilcache::admin
+}  // namespace foilcache::common

@@ -1,14 +1,15 @@
 // Verification of the library updater's webhook (INTERFACE.md "Webhook"): headers
 // X-Foilcache-Timestamp: <unix seconds> and
 // X-Foilcache-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>.
-// Pure functions (the clock is a parameter), table-tested.
+// Pure functions (the clock is a parameter), table-tested. Shared by the proxy (verify)
+// and the stub's updater (sign), so a pinned test vector checks the format both use.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace foilcache::admin {
+namespace foilcache::common {
 
 enum class WebhookCheck {
   kOk,                // signature valid, timestamp within the window
@@ -30,4 +31,4 @@ std::string sign_webhook(std::string_view secret, std::string_view timestamp, st
 
 const char* to_string(WebhookCheck check);
 
-}  // namespace foilcache::admin
+}  // namespace foilcache::common

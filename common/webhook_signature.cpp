@@ -1,4 +1,6 @@
-#include "proxy/admin/webhook.hpp"
+#include "common/webhook_signature.hpp"
+
+#include "common/hex.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -8,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-namespace foilcache::admin {
+namespace foilcache::common {
 namespace {
 
 constexpr std::string_view kScheme = "sha256=";
@@ -24,13 +26,6 @@ bool hmac(std::string_view secret, std::string_view timestamp, std::string_view 
   return HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
               reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &length) != nullptr &&
          length == kDigestBytes;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -62,12 +57,8 @@ WebhookCheck verify_webhook(std::string_view secret, std::string_view timestamp_
 std::string sign_webhook(std::string_view secret, std::string_view timestamp, std::string_view body) {
   unsigned char digest[kDigestBytes];
   if (!hmac(secret, timestamp, body, digest)) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out(kScheme);
-  for (const unsigned char byte : digest) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xF]);
-  }
+  append_hex_lower(out, digest);
   return out;
 }
 
@@ -87,4 +78,4 @@ const char* to_string(WebhookCheck check) {
   return "unknown";
 }
 
-}  // namespace foilcache::admin
+}  // namespace foilcache::common
