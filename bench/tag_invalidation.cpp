@@ -42,6 +42,7 @@
 
 #include "proxy/cache/entry.hpp"
 #include "common/net.hpp"
+#include "proxy/cache/entry_codec.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/webhook_signature.hpp"
-#include "proxy/app/log.hpp"
+#include "proxy/log/log.hpp"
 #include "proxy/app/server.hpp"
 #include "proxy/cache/memory_store.hpp"
 #include "proxy/cache/redis_store.hpp"

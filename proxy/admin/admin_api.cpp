@@ -13,6 +13,7 @@
 #include "common/webhook_signature.hpp"
 #include "proxy/config/percent_decode.hpp"
 #include "proxy/metrics/metrics.hpp"
+#include "proxy/cache/freshness.hpp"
 
 namespace foilcache::admin {
 namespace {
@@ -66,12 +67,7 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
   return std::nullopt;
 }
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-net::awaitable<Response> info(app::Worker& worker, Stats& stats, const http::request_header<>& request) {
+net::awaitable<Response> info(app::Worker& worker, metrics::Stats& stats, const http::request_header<>& request) {
   const auto keys = co_await worker.store->count();
   const auto& config = *worker.config;
   rapidjson::StringBuffer buffer;
@@ -89,7 +85,7 @@ net::awaitable<Response> info(app::Worker& worker, Stats& stats, const http::req
   // one has not flushed yet. Process-local in memory mode, or when Redis cannot be read.
   std::optional<cache::Counters> shared;
   if (worker.store->shares_counters()) shared = co_await worker.store->read_counters();
-  Stats::Values values = shared ? stats.unflushed() : stats.totals();
+  metrics::Stats::Values values = shared ? stats.unflushed() : stats.totals();
   if (shared) {
     for (auto& [name, value] : values) {
       for (const auto& [shared_name, shared_value] : *shared) {
@@ -127,8 +123,7 @@ net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_h
     co_return error(request, http::status::not_found, "no such entry");
   }
   const auto& entry = *found.entry;
-  const auto age_ms = std::max<std::int64_t>(0, now_ms() - entry.stored_at_ms);
-  const auto ttl_left_s = std::max<std::int64_t>(0, static_cast<std::int64_t>(entry.ttl_s) - age_ms / 1000);
+  const auto f = cache::freshness(entry, worker.shared.clock->system_now());
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -146,9 +141,9 @@ net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_h
   w.Key("encoding");
   w.String(entry.compressed() ? "gzip" : "identity");
   w.Key("age");
-  w.Int64(age_ms / 1000);
+  w.Int64(f.age_s());
   w.Key("ttl");
-  w.Int64(ttl_left_s);
+  w.Int64(std::max<std::int64_t>(0, f.ttl_left_s()));
   w.Key("tags");
   w.StartArray();
   for (const auto& route : worker.config->routes) {
@@ -182,14 +177,14 @@ net::awaitable<void> broadcast(app::Worker& worker, cache::Invalidation invalida
   }
 }
 
-net::awaitable<Response> remove(app::Worker& worker, Stats& stats, const http::request_header<>& request,
+net::awaitable<Response> remove(app::Worker& worker, metrics::Stats& stats, const http::request_header<>& request,
                                 std::string glob, const char* field) {
   cache::Invalidation invalidation;
   invalidation.kind = glob == "*" ? cache::Invalidation::Kind::kClear : cache::Invalidation::Kind::kPattern;
   invalidation.value = glob;
   const auto removed = co_await worker.store->remove_matching(std::move(glob));
   co_await broadcast(worker, std::move(invalidation));
-  stats.add(Stat::kDeletes, removed.count);
+  stats.add(metrics::Stat::kDeletes, removed.count);
   if (removed.status != cache::StoreStatus::kOk) {
     co_return error(request, http::status::service_unavailable,
                     "store unavailable after removing " + std::to_string(removed.count) + " entries");
@@ -237,9 +232,7 @@ net::awaitable<Response> handle_webhook(app::Worker& worker, const http::request
   if (config->webhooks.secret.empty()) {
     co_return error(request, http::status::forbidden, "webhook disabled: no webhooks.secret configured");
   }
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = common::to_unix_s(worker.shared.clock->system_now());
   const auto check = common::verify_webhook(config->webhooks.secret, request["X-Foilcache-Timestamp"],
                                     request["X-Foilcache-Signature"], request.body(), now);
   if (check != common::WebhookCheck::kOk) {
@@ -281,7 +274,7 @@ bool token_matches(std::string_view authorization, std::string_view expected) {
   return CRYPTO_memcmp(a, b, sizeof a) == 0;
 }
 
-net::awaitable<Response> handle_admin(app::Worker& worker, Stats& stats, const http::request_header<>& request) {
+net::awaitable<Response> handle_admin(app::Worker& worker, metrics::Stats& stats, const http::request_header<>& request) {
   const auto config = worker.config;
   if (config->admin.token.empty()) {
     co_return error(request, http::status::forbidden, "admin API disabled: no admin.token configured");
@@ -336,7 +329,7 @@ net::awaitable<Response> handle_admin(app::Worker& worker, Stats& stats, const h
       invalidation.kind = cache::Invalidation::Kind::kKey;
       invalidation.value = key;
       co_await broadcast(worker, std::move(invalidation));
-      stats.add(Stat::kDeletes);
+      stats.add(metrics::Stat::kDeletes);
       co_return json_response(request, http::status::ok, count_json("deleted", 1));
     }
   }

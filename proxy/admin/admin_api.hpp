@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/admin/stats.hpp"
+#include "proxy/metrics/stats.hpp"
 #include "proxy/app/worker.hpp"
 #include "common/net.hpp"
 
@@ -41,7 +41,7 @@ net::awaitable<http::response<http::string_body>> handle_webhook(app::Worker& wo
 
 // Answers one admin request. Precondition: the path starts with /api/cache; runs on
 // worker.ioc's thread and uses worker.store (store operations never block Redis).
-net::awaitable<http::response<http::string_body>> handle_admin(app::Worker& worker, Stats& stats,
+net::awaitable<http::response<http::string_body>> handle_admin(app::Worker& worker, metrics::Stats& stats,
                                                                const http::request_header<>& request);
 
 }  // namespace foilcache::admin

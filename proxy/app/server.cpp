@@ -10,7 +10,7 @@
 #include <random>
 #include <system_error>
 
-#include "proxy/app/log.hpp"
+#include "proxy/log/log.hpp"
 #include "proxy/config/config_loader.hpp"
 #include "proxy/http/session.hpp"
 #include "common/hex.hpp"
@@ -131,7 +131,7 @@ void Server::start() {
     auto worker = std::make_unique<Worker>(shared_);
     worker->config = config_;
     worker->route_series = route_series;
-    worker->access_log = std::make_unique<AccessLog>(worker->ioc, STDOUT_FILENO);
+    worker->access_log = std::make_unique<log::AccessLog>(worker->ioc, STDOUT_FILENO);
     worker->store = store_factory_(worker->ioc);
     shared_.stores.push_back(worker->store.get());
     worker->pool = std::make_unique<upstream::Pool>(worker->ioc.get_executor(), config_->upstream,

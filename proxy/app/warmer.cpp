@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "proxy/app/log.hpp"
+#include "proxy/log/log.hpp"
 #include "proxy/config/route_table.hpp"
 #include "proxy/metrics/metrics.hpp"
 

@@ -10,8 +10,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "proxy/app/access_log.hpp"
-#include "proxy/admin/stats.hpp"
+#include "common/clock.hpp"
+#include "proxy/log/access_log.hpp"
+#include "proxy/metrics/stats.hpp"
 #include "proxy/cache/coalescing.hpp"
 #include "proxy/cache/l1.hpp"
 #include "proxy/cache/store.hpp"
@@ -37,12 +38,14 @@ struct SharedState {
   metrics::Metrics* metrics = nullptr;
   // The in-process tier in front of Redis (owned by the Server); null when off.
   cache::L1* l1 = nullptr;
+  // The time source of every request (tests of pure code inject their own clocks).
+  const common::Clock* clock = &common::Clock::real();
   // Names this process in invalidation message ids (random per start).
   std::string instance_id;
   // Misses being fetched upstream, by key: concurrent ones wait for the first (coalescing).
   cache::Flights flights;
   // The admin API's hit/miss/set/delete/stale/bypass counters of this process.
-  admin::Stats stats;
+  metrics::Stats stats;
   // Called (on the invalidating io thread) after tags were invalidated: warming refetches
   // their entries. Set before the io threads start; may be empty.
   std::function<void(const std::vector<std::string>& tags)> on_invalidated;
@@ -64,7 +67,7 @@ struct Worker {
   std::unique_ptr<cache::Store> store;
   std::unique_ptr<upstream::Pool> pool;
   // This thread's access-log buffer (written when config->log.access).
-  std::unique_ptr<AccessLog> access_log;
+  std::unique_ptr<log::AccessLog> access_log;
 };
 
 }  // namespace foilcache::app

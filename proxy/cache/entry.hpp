@@ -46,15 +46,19 @@ struct Entry {
   // identity + gzip + headers + fixed overhead, for byte bounds: string capacities, and the
   // identity body even before it is inflated, so a bound holds whatever clients ask for.
   std::size_t approx_bytes() const;
+  // The value of the first stored header `name` (ASCII case-insensitive), "" when absent.
+  std::string_view header(std::string_view name) const;
+  // For a compressed entry whose identity body is not held (decoded from the store):
+  // identity() inflates `gzip` on first use. Call before sharing the entry.
+  void inflate_on_demand();
 
  private:
-  friend std::shared_ptr<const Entry> decode_entry(std::string_view bytes);
   struct Inflated {
     std::once_flag once;
     std::string body;
     bool failed = false;
   };
-  // Set by decode_entry for a compressed entry stored without its identity body.
+  // Set by inflate_on_demand() for a compressed entry held without its identity body.
   std::shared_ptr<Inflated> inflated_;  // shared by copies: same gzip, same identity
 };
 
@@ -67,10 +71,5 @@ void finish_entry(Entry& entry);
 // Compresses `entry.body` into `entry.gzip` when that saves at least 1/8 of it, and then
 // adds Vary: Accept-Encoding to its headers (unless a Vary names it already).
 void compress_entry(Entry& entry);
-
-// Binary codec used by RedisStore (versioned; decode rejects anything malformed).
-std::string encode_entry(const Entry& entry);
-// Returns nullptr when `bytes` is not a valid encoding (wrong magic/version, truncated).
-EntryPtr decode_entry(std::string_view bytes);
 
 }  // namespace foilcache::cache

@@ -1,7 +1,5 @@
 #include "proxy/cache/proxy_handler.hpp"
 
-#include <openssl/sha.h>
-
 #include <boost/algorithm/string/predicate.hpp>
 #include <array>
 #include <charconv>
@@ -17,7 +15,10 @@
 #include "proxy/http/relay.hpp"
 #include "proxy/metrics/metrics.hpp"
 #include "common/hex.hpp"
-#include "common/text.hpp"
+#include "proxy/cache/cache_status.hpp"
+#include "proxy/cache/conditional.hpp"
+#include "proxy/cache/entry_builder.hpp"
+#include "proxy/cache/freshness.hpp"
 
 namespace foilcache::cache {
 namespace {
@@ -30,119 +31,8 @@ constexpr auto kCoalescePoll = std::chrono::milliseconds(20);
 // (Redis failed at that moment, the process died): a fetch slower than this may be
 // repeated by another instance, but an orphaned lock never stalls a key for long.
 constexpr auto kLockTtl = std::chrono::milliseconds(1000);
-// Smaller bodies are stored as they are: gzip's framing and a Content-Encoding header eat
-// most of what compressing them would save.
-constexpr std::size_t kMinCompressBytes = 1024;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Headers an entry never keeps: framing and hop-by-hop (RFC 9110 §7.6.1), and the proxy's
-// own, which are set at serve time.
-bool is_stored_header(const http::fields::value_type& field) {
-  switch (field.name()) {
-    case http::field::connection:
-    case http::field::keep_alive:
-    case http::field::proxy_connection:
-    case http::field::transfer_encoding:
-    case http::field::content_length:
-    case http::field::te:
-    case http::field::trailer:
-    case http::field::upgrade:
-    case http::field::age:
-    case http::field::cache_control:
-      return false;
-    default:
-      return !beast::iequals(field.name_string(), "X-Cache") &&
-             !beast::iequals(field.name_string(), "Cache-Status");
-  }
-}
-
-// A strong validator for a response the app sent without one: a digest of the stored
-// (identity-encoded) body, so equal bodies share it across replicas and restarts.
-std::string body_etag(std::string_view body) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
-  std::string tag = "\"";
-  common::append_hex_lower(tag, std::span<const unsigned char>(digest, 16));
-  tag.push_back('"');
-  return tag;
-}
-
 // A random token that names one holder of a coalescing lock.
 std::string lock_token() { return common::random_hex(32); }
-
-// The value of one header of a stored entry ("" when absent).
-std::string_view entry_header(const Entry& entry, std::string_view name) {
-  for (const auto& [field, value] : entry.headers) {
-    // ASCII comparison: boost::algorithm::iequals builds a std::locale per call.
-    if (beast::iequals(field, name)) return value;
-  }
-  return {};
-}
-
-// RFC 9110 §13.1.2: If-None-Match with weak comparison ("*" matches any entry).
-bool none_match(std::string_view if_none_match, std::string_view etag) {
-  if (etag.empty()) return false;
-  const auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
-  const auto wanted = opaque(etag);
-  bool matched = false;
-  common::for_each_list_member(if_none_match, [&](std::string_view item) {
-    matched = matched || item == "*" || opaque(item) == wanted;
-  });
-  return matched;
-}
-
-// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as seconds since the epoch.
-std::optional<std::int64_t> parse_http_date(std::string_view text) {
-  std::tm tm{};
-  const std::string copy(text);
-  const char* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  return static_cast<std::int64_t>(::timegm(&tm));
-}
-
-// RFC 9110 §13.2.2: If-None-Match decides when present (against the ETag of the variant
-// sent); else If-Modified-Since against the entry's Last-Modified.
-bool not_modified(const http::request_header<>& request, const Entry& entry, bool gzip) {
-  const auto if_none_match = request[http::field::if_none_match];
-  if (!if_none_match.empty()) return none_match(if_none_match, entry.etag(gzip));
-  const auto if_modified_since = request[http::field::if_modified_since];
-  if (if_modified_since.empty()) return false;  // the common case: no scan of the entry
-  const auto last_modified = entry_header(entry, "Last-Modified");
-  if (last_modified.empty()) return false;
-  const auto since = parse_http_date(if_modified_since);
-  const auto modified = parse_http_date(last_modified);
-  return since && modified && *modified <= *since;
-}
-
-// Headers a 304 repeats from the full answer (RFC 9110 §15.4.5).
-bool kept_in_304(std::string_view name) {
-  for (const char* kept : {"ETag", "Last-Modified", "Vary", "Content-Location", "Expires", "Date"}) {
-    if (beast::iequals(name, kept)) return true;
-  }
-  return false;
-}
-
-// Appends `value` in decimal (no temporary string: this runs on every hit).
-void append_int(std::string& out, std::int64_t value) {
-  char digits[24];
-  const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value);
-  out.append(digits, end);
-}
-
-void append_cache_control(std::string& out, const config::Route& route) {
-  out.append(route.key.uses_user() ? "private, max-age=" : "public, max-age=");
-  append_int(out, std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());
-}
-
-std::string cache_control_value(const config::Route& route) {
-  std::string value;
-  append_cache_control(value, route);
-  return value;
-}
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
@@ -181,6 +71,7 @@ struct Context {
   std::chrono::nanoseconds upstream{0};         // time spent on the app so far
 
   bool keep_alive() const { return client_keep_alive && !worker.shared.draining.load(std::memory_order_relaxed); }
+  std::chrono::system_clock::time_point now() const { return worker.shared.clock->system_now(); }
 };
 
 // What a forward should do with the upstream's answer. Passed by reference to a named
@@ -190,7 +81,7 @@ struct ForwardPlan {
   bool store = false;                   // try to store the response under `key`
   std::string key;
   std::vector<std::uint64_t> generations;  // of ctx.route->tags at lookup: recorded in the entry
-  std::string cache_status = "foilcache; fwd=bypass";  // Cache-Status (RFC 9211) sent
+  std::string cache_status{kStatusBypass};  // Cache-Status (RFC 9211) sent
   EntryPtr stale;                       // an expired entry, for stale-if-error
   FlightGuard* flight = nullptr;        // set when this request leads a coalesced fetch
   bool stored = false;                  // a storable entry was made (and published)
@@ -205,15 +96,10 @@ void observe_store(const Context& ctx, metrics::StoreOp op, SteadyClock::time_po
   if (auto* m = ctx.worker.shared.metrics) m->observe_store(op, SteadyClock::now() - started);
 }
 
-// Milliseconds of freshness `entry` has left (negative once expired).
-std::int64_t fresh_ms_left(const Entry& entry) {
-  return static_cast<std::int64_t>(entry.ttl_s) * 1000 - (now_ms() - entry.stored_at_ms);
-}
-
 // Keeps a fresh `entry` in the L1 tier (when `route` allows it) for the rest of its freshness.
 void remember(app::Worker& worker, const config::Route& route, std::string key, const EntryPtr& entry) {
   if (!route.l1 || worker.shared.l1 == nullptr) return;
-  const auto left = fresh_ms_left(*entry);
+  const auto left = freshness(*entry, worker.shared.clock->system_now()).left_ms();
   if (left > 0) worker.shared.l1->put(std::move(key), entry, std::chrono::milliseconds(left));
 }
 
@@ -224,7 +110,7 @@ net::awaitable<void> store_entry(app::Worker& worker, const config::Route& route
   const auto started = SteadyClock::now();
   const auto bytes = entry->approx_bytes();
   const auto status = co_await worker.store->put(std::move(key), std::move(entry), keep);
-  if (status == StoreStatus::kOk) worker.shared.stats.add(admin::Stat::kSets);
+  if (status == StoreStatus::kOk) worker.shared.stats.add(metrics::Stat::kSets);
   if (auto* m = worker.shared.metrics) {
     m->observe_store(metrics::StoreOp::kPut, SteadyClock::now() - started);
     if (status == StoreStatus::kOk) m->add_written_bytes(bytes);
@@ -249,22 +135,15 @@ net::awaitable<Outcome> respond_error(Context& ctx, http::status status, std::st
 net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const char* x_cache,
                                     std::string_view cache_status);
 
-// Age of `entry` now, in seconds.
-std::int64_t age_seconds(const Entry& entry) { return std::max<std::int64_t>(0, (now_ms() - entry.stored_at_ms) / 1000); }
-
 // True when `plan.stale` may answer for a failed app (the route's stale_if_error window).
 bool stale_if_error_allows(const Context& ctx, const ForwardPlan& plan) {
-  if (!plan.stale || !ctx.route || ctx.route->stale_if_error.count() == 0) return false;
-  const auto expired_ms = now_ms() - plan.stale->stored_at_ms - static_cast<std::int64_t>(plan.stale->ttl_s) * 1000;
-  return expired_ms < ctx.route->stale_if_error.count();
+  if (!plan.stale || !ctx.route) return false;
+  return within_stale_if_error(freshness(*plan.stale, ctx.now()), *ctx.route);
 }
 
 // Answers from the stale entry instead of the app's failure (`fwd_status` 0: no answer).
 net::awaitable<Outcome> serve_stale_for_error(Context& ctx, const ForwardPlan& plan, unsigned fwd_status) {
-  const auto ttl_left = static_cast<std::int64_t>(plan.stale->ttl_s) - age_seconds(*plan.stale);
-  std::string status = "foilcache; fwd=stale";
-  if (fwd_status != 0) status += "; fwd-status=" + std::to_string(fwd_status);
-  status += "; ttl=" + std::to_string(ttl_left) + "; detail=stale-if-error";
+  const std::string status = stale_if_error_status(freshness(*plan.stale, ctx.now()), fwd_status);
   co_return co_await serve_entry(ctx, plan.stale, "STALE", status);
 }
 
@@ -308,14 +187,7 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
   // The stored status line and headers were serialized once (finish_entry); a 304 picks
   // the headers it repeats.
   std::string head;
-  if (unchanged) {
-    head.append("HTTP/1.1 304 Not Modified\r\n");
-    for (const auto& [name, value] : entry->headers) {
-      if (!kept_in_304(name)) continue;
-      const bool etag = beast::iequals(name, "ETag");
-      head.append(name).append(": ").append(etag ? entry->etag(gzip) : value).append("\r\n");
-    }
-  }
+  if (unchanged) head = not_modified_head(*entry, gzip);
   const std::string_view stored_head = unchanged ? std::string_view(head)
                                        : gzip    ? std::string_view(entry->gzip_head)
                                                  : std::string_view(entry->head);
@@ -324,7 +196,7 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
   own.append("X-Cache: ").append(x_cache).append("\r\nCache-Status: ").append(cache_status);
   own.append("\r\nCache-Control: ");
   append_cache_control(own, *ctx.route);
-  if (from_cache) own.append("\r\nAge: ").append(std::to_string(age_seconds(*entry)));
+  if (from_cache) own.append("\r\nAge: ").append(std::to_string(freshness(*entry, ctx.now()).age_s()));
   if (!unchanged) own.append("\r\nContent-Length: ").append(std::to_string(content_length));
   own.append("\r\n");
   // HTTP/1.1 keeps the connection by default; an HTTP/1.0 client must be told.
@@ -350,47 +222,6 @@ bool same_tags(const Entry& entry, const std::vector<std::string>& tags) {
     if (entry.tags[i].first != tags[i]) return false;
   }
   return true;
-}
-
-// Cache-Status of a hit on `entry` (RFC 9211; ttl: freshness left, negative when stale).
-std::string hit_status(const Entry& entry, std::string_view detail = {}) {
-  std::string status;
-  status.reserve(48 + detail.size());  // one allocation
-  status.append("foilcache; hit; ttl=");
-  append_int(status, static_cast<std::int64_t>(entry.ttl_s) - age_seconds(entry));
-  if (!detail.empty()) status.append("; detail=").append(detail);
-  return status;
-}
-
-// The entry for a storable upstream response (header already rewritten for the client),
-// recording `route`'s tags at `generations` (seen before the fetch: an invalidation during
-// it leaves this entry stale). A response without a validator gets a strong ETag. A
-// compressible body of kMinCompressBytes or more is also kept gzip-compressed when the
-// route allows (compressed once here, never per hit).
-EntryPtr make_entry(const config::Route& route, const std::vector<std::uint64_t>& generations,
-                    const http::response_header<>& response, std::string body) {
-  auto entry = std::make_shared<Entry>();
-  entry->status = response.result_int();
-  // A body captured while streaming grew by doubling: the entry keeps only what it uses
-  // (the L1's byte bound counts sizes, not capacities).
-  if (body.capacity() > body.size() + body.size() / 8 + 64) body.shrink_to_fit();
-  entry->body = std::move(body);
-  entry->stored_at_ms = now_ms();
-  entry->ttl_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());
-  entry->route = route.name;
-  for (std::size_t i = 0; i < route.tags.size() && i < generations.size(); ++i) {
-    entry->tags.emplace_back(route.tags[i], generations[i]);
-  }
-  for (const auto& field : response) {
-    if (is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
-  }
-  if (response.count(http::field::etag) == 0) entry->headers.emplace_back("ETag", body_etag(entry->body));
-  if (route.compress && entry->body.size() >= kMinCompressBytes &&
-      compressible_type(response[http::field::content_type])) {
-    compress_entry(*entry);
-  }
-  finish_entry(*entry);
-  return entry;
 }
 
 // A storable entry was made from the app's answer: publish it to the coalesced followers.
@@ -508,18 +339,18 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
                                                   ctx.config.timeouts.upstream_response);
     if (ec) co_return co_await upstream_failed(ctx, plan, ec);
     if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
-    auto entry = make_entry(*ctx.route, plan.generations, response, std::move(body));
+    auto entry = build_entry(*ctx.route, ctx.route->tags, plan.generations, response, std::move(body), ctx.now());
     publish(plan, entry);
     if (!plan.publish_only) co_await store_entry(ctx.worker, *ctx.route, plan.key, entry, ctx.route->keep());
-    const std::string cache_status =
-        plan.cache_status + "; fwd-status=" + std::to_string(status) + (plan.publish_only ? "" : "; stored");
+    std::string cache_status = plan.cache_status;
+    append_forward_status(cache_status, status, !plan.publish_only);
     co_return co_await serve_entry(ctx, entry, plan.x_cache, cache_status);
   }
   if (store) response.set(http::field::cache_control, cache_control_value(*ctx.route));
   if (ctx.route) {
     std::string cache_status = plan.cache_status;
     if (*plan.x_cache == 'M') {
-      cache_status += "; fwd-status=" + std::to_string(status) + (store && !plan.publish_only ? "; stored" : "");
+      append_forward_status(cache_status, status, store && !plan.publish_only);
     }
     response.set("Cache-Status", cache_status);
   }
@@ -569,7 +400,7 @@ net::awaitable<Outcome> forward(Context& ctx, ForwardPlan& plan) {
   if (upstream_keep_alive) ctx.worker.pool->release(std::move(connection));
   if (store && !options.capture_overflowed) {
     // The client already has its answer; storing must not delay the next request.
-    auto entry = make_entry(*ctx.route, plan.generations, response, std::move(captured));
+    auto entry = build_entry(*ctx.route, ctx.route->tags, plan.generations, response, std::move(captured), ctx.now());
     publish(plan, entry);
     if (!plan.publish_only) {
       net::co_spawn(ctx.worker.ioc,
@@ -640,7 +471,7 @@ net::awaitable<Outcome> bypass_coalesced(Context& ctx, ForwardPlan& plan) {
                                            ctx.config.timeouts.coalesce_wait);
     if (entry) {
       if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(false);
-      co_return co_await serve_entry(ctx, entry, "BYPASS", "foilcache; fwd=bypass; detail=store-unavailable-coalesced");
+      co_return co_await serve_entry(ctx, entry, "BYPASS", kStatusStoreDownCoalesced);
     }
     co_return co_await forward(ctx, plan);
   }
@@ -667,7 +498,7 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
     EntryPtr entry = co_await flights.wait(joined.flight, ctx.worker.ioc.get_executor(), bound);
     if (entry) {
       if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(false);
-      co_return co_await serve_entry(ctx, entry, "HIT", hit_status(*entry, "coalesced"));
+      co_return co_await serve_entry(ctx, entry, "HIT", hit_status(freshness(*entry, ctx.now()), "coalesced"));
     }
     co_return co_await forward(ctx, plan);  // not storable, failed, or too slow: on its own
   }
@@ -699,11 +530,10 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
     std::string lookup_key = plan.key;
     auto lookup = co_await store.get(std::move(lookup_key), ctx.route->tags);
     if (lookup.status == StoreStatus::kUnavailable) break;
-    if (lookup.status == StoreStatus::kOk && lookup.entry &&
-        now_ms() - lookup.entry->stored_at_ms < static_cast<std::int64_t>(lookup.entry->ttl_s) * 1000) {
+    if (lookup.status == StoreStatus::kOk && lookup.entry && freshness(*lookup.entry, ctx.now()).fresh()) {
       guard.finish(lookup.entry);
       if (auto* m = ctx.worker.shared.metrics) m->count_coalesced(true);
-      co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(*lookup.entry, "coalesced"));
+      co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(freshness(*lookup.entry, ctx.now()), "coalesced"));
     }
     plan.generations = std::move(lookup.generations);
   }
@@ -735,7 +565,8 @@ net::awaitable<void> refresh(app::Worker& worker, std::shared_ptr<const config::
       const bool keep_alive = response.keep_alive();
       http_util::strip_hop_by_hop(response);
       if (response_storability(response, *route, response.body().size(), limit) == ResponseStorability::kStorable) {
-        entry = make_entry(*route, generations, response, std::move(response.body()));
+        entry = build_entry(*route, route->tags, generations, response, std::move(response.body()),
+                            worker.shared.clock->system_now());
       }
       if (keep_alive) worker.pool->release(std::move(connection));
     }
@@ -823,8 +654,9 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   if (ctx.route->l1 && worker.shared.l1) {
     // The L1 tier holds only fresh entries that no invalidation has touched (cache::L1).
     EntryPtr entry = worker.shared.l1->get(key);
-    if (entry && fresh_ms_left(*entry) > 0 && same_tags(*entry, ctx.route->tags)) {
-      co_return co_await serve_entry(ctx, entry, "HIT", hit_status(*entry));
+    if (entry) {
+      const auto f = freshness(*entry, ctx.now());
+      if (f.fresh() && same_tags(*entry, ctx.route->tags)) co_return co_await serve_entry(ctx, entry, "HIT", hit_status(f));
     }
   }
   const auto lookup_started = SteadyClock::now();
@@ -834,7 +666,7 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
     count_error(ctx, metrics::ErrorKind::kStoreUnavailable);
     // The store is down or slow: serve from the app, never an error, and don't store. A
     // burst of such misses still shares one fetch per key in this process.
-    plan.cache_status = "foilcache; fwd=bypass; detail=store-unavailable";
+    plan.cache_status = kStatusStoreDown;
     request.erase(http::field::accept_encoding);
     if (ctx.head || ctx.config.timeouts.coalesce_wait.count() == 0) co_return co_await forward(ctx, plan);
     plan.key = std::move(key);
@@ -848,15 +680,14 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   }
   EntryPtr stale;
   if (lookup.status == StoreStatus::kOk && lookup.entry) {
-    const auto& entry = *lookup.entry;
-    const auto expired_ms = now_ms() - entry.stored_at_ms - static_cast<std::int64_t>(entry.ttl_s) * 1000;
-    if (expired_ms < 0) {
+    const auto f = freshness(*lookup.entry, ctx.now());
+    if (f.fresh()) {
       remember(worker, *ctx.route, key, lookup.entry);
-      co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(entry));
+      co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(f));
     }
-    if (!ctx.head && expired_ms < ctx.route->stale_while_revalidate.count()) {
+    if (!ctx.head && within_stale_while_revalidate(f, *ctx.route)) {
       start_refresh(ctx, key, lookup.generations);
-      co_return co_await serve_entry(ctx, lookup.entry, "STALE", hit_status(entry, "stale-while-revalidate"));
+      co_return co_await serve_entry(ctx, lookup.entry, "STALE", hit_status(f, "stale-while-revalidate"));
     }
     stale = lookup.entry;
   }
@@ -865,7 +696,7 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   plan.store = !ctx.head;
   plan.key = std::move(key);
   plan.generations = std::move(lookup.generations);
-  plan.cache_status = stale ? "foilcache; fwd=stale" : "foilcache; fwd=uri-miss";
+  plan.cache_status = stale ? kStatusStaleMiss : kStatusMiss;
   plan.stale = std::move(stale);
   if (ctx.head || ctx.config.timeouts.coalesce_wait.count() == 0) co_return co_await forward(ctx, plan);
   co_return co_await coalesced_forward(ctx, plan);
@@ -882,10 +713,10 @@ net::awaitable<Outcome> handle_request(app::Worker& worker, Exchange exchange) {
   if (ctx.route && *outcome.cache == '\0') outcome.cache = "BYPASS";
   if (ctx.route) {
     const std::string_view result = outcome.cache;
-    worker.shared.stats.add(result == "HIT"     ? admin::Stat::kHits
-                            : result == "MISS"  ? admin::Stat::kMisses
-                            : result == "STALE" ? admin::Stat::kStale
-                                                : admin::Stat::kBypass);
+    worker.shared.stats.add(result == "HIT"     ? metrics::Stat::kHits
+                            : result == "MISS"  ? metrics::Stat::kMisses
+                            : result == "STALE" ? metrics::Stat::kStale
+                                                : metrics::Stat::kBypass);
   }
   if (ctx.series) {
     metrics::Metrics::count_request(*ctx.series, ctx.route ? metrics::result_from_x_cache(outcome.cache)

@@ -1,4 +1,5 @@
 #include "proxy/cache/redis_store.hpp"
+#include "proxy/cache/entry_codec.hpp"
 
 #include <algorithm>
 #include <array>

@@ -80,7 +80,7 @@ metrics::ErrorKind error_kind_for_parse_error(const error_code& ec) {
 void log_access(app::Worker& worker, const config::Config& config, std::string_view method,
                 std::string_view target, const cache::Outcome& outcome, std::chrono::steady_clock::time_point started) {
   if (!config.log.access || !worker.access_log) return;
-  app::AccessRecord record;
+  log::AccessRecord record;
   record.method = method;
   record.target = target;
   record.status = outcome.status;
@@ -246,7 +246,7 @@ net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker) {
     // Copied before the handler moves the request on (buffers reused across requests).
     if (config->log.access) {
       logged_method.assign(request.method_string());
-      logged_target.assign(app::loggable_target(target));
+      logged_target.assign(log::loggable_target(target));
     }
     cache::Outcome outcome;
     if (is_own_path(path)) {

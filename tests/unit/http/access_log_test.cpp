@@ -1,6 +1,6 @@
 // The access log's line format (one JSON object per line, no credentials, admin queries
 // dropped) and its batching (nothing written until a flush; a flush on destruction).
-#include "proxy/app/access_log.hpp"
+#include "proxy/log/access_log.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <array>
 
-namespace foilcache::app {
+namespace foilcache::log {
 namespace {
 
 using namespace std::chrono_literals;
@@ -159,4 +159,4 @@ TEST(AccessLogBatching, FullBufferAndDestructionFlush) {
 }
 
 }  // namespace
-}  // namespace foilcache::app
+}  // namespace foilcache::log

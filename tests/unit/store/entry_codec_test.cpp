@@ -5,6 +5,7 @@
 
 #include "proxy/cache/entry.hpp"
 #include "proxy/cache/gzip.hpp"
+#include "proxy/cache/entry_codec.hpp"
 
 namespace foilcache::cache {
 namespace {

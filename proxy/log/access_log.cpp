@@ -1,4 +1,4 @@
-#include "proxy/app/access_log.hpp"
+#include "proxy/log/access_log.hpp"
 #include "common/hex.hpp"
 
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <ctime>
 
-namespace foilcache::app {
+namespace foilcache::log {
 namespace {
 
 bool is_admin_path(std::string_view path) { return path == "/api/cache" || path.starts_with("/api/cache/"); }
@@ -131,4 +131,4 @@ void AccessLog::flush() {
   buffer_.clear();
 }
 
-}  // namespace foilcache::app
+}  // namespace foilcache::log

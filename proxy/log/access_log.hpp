@@ -24,7 +24,7 @@
 
 #include "common/net.hpp"
 
-namespace foilcache::app {
+namespace foilcache::log {
 
 // One request, as logged. The views need only outlive AccessLog::write.
 struct AccessRecord {
@@ -80,4 +80,4 @@ class AccessLog {
   bool timer_armed_ = false;
 };
 
-}  // namespace foilcache::app
+}  // namespace foilcache::log

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace foilcache::admin {
+namespace foilcache::metrics {
 
 enum class Stat : std::size_t {
   kHits,     // answered from the store (fresh)
@@ -71,4 +71,4 @@ class Stats {
   Counters unflushed_{};
 };
 
-}  // namespace foilcache::admin
+}  // namespace foilcache::metrics

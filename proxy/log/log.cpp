@@ -1,4 +1,4 @@
-#include "proxy/app/log.hpp"
+#include "proxy/log/log.hpp"
 
 #include <unistd.h>
 

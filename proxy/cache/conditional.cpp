@@ -1,0 +1,61 @@
+#include "proxy/cache/conditional.hpp"
+
+#include <ctime>
+
+#include "common/text.hpp"
+
+namespace foilcache::cache {
+namespace {
+
+// Headers a 304 repeats from the full answer (RFC 9110 §15.4.5).
+bool kept_in_304(std::string_view name) {
+  for (const char* kept : {"ETag", "Last-Modified", "Vary", "Content-Location", "Expires", "Date"}) {
+    if (beast::iequals(name, kept)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool none_match(std::string_view if_none_match, std::string_view etag) {
+  if (etag.empty()) return false;
+  const auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
+  const auto wanted = opaque(etag);
+  bool matched = false;
+  common::for_each_list_member(if_none_match, [&](std::string_view item) {
+    matched = matched || item == "*" || opaque(item) == wanted;
+  });
+  return matched;
+}
+
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+  std::tm tm{};
+  const std::string copy(text);
+  const char* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+bool not_modified(const http::request_header<>& request, const Entry& entry, bool gzip) {
+  const auto if_none_match = request[http::field::if_none_match];
+  if (!if_none_match.empty()) return none_match(if_none_match, entry.etag(gzip));
+  const auto if_modified_since = request[http::field::if_modified_since];
+  if (if_modified_since.empty()) return false;  // the common case: no scan of the entry
+  const auto last_modified = entry.header("Last-Modified");
+  if (last_modified.empty()) return false;
+  const auto since = parse_http_date(if_modified_since);
+  const auto modified = parse_http_date(last_modified);
+  return since && modified && *modified <= *since;
+}
+
+std::string not_modified_head(const Entry& entry, bool gzip) {
+  std::string head = "HTTP/1.1 304 Not Modified\r\n";
+  for (const auto& [name, value] : entry.headers) {
+    if (!kept_in_304(name)) continue;
+    const bool etag = beast::iequals(name, "ETag");
+    head.append(name).append(": ").append(etag ? entry.etag(gzip) : value).append("\r\n");
+  }
+  return head;
+}
+
+}  // namespace foilcache::cache

@@ -1,0 +1,37 @@
+// The entry for a storable upstream answer (what a MISS stores and every HIT replays). Pure:
+// the caller gives the time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "common/net.hpp"
+#include "proxy/cache/entry.hpp"
+#include "proxy/config/config.hpp"
+
+namespace foilcache::cache {
+
+// Smaller bodies are stored as they are: gzip's framing and a Content-Encoding header eat
+// most of what compressing them would save.
+inline constexpr std::size_t kMinCompressBytes = 1024;
+
+// The entry for `response` (its header already rewritten for the client) and `body`,
+// stored by `route` at `now`, recording `tags` at `generations` (seen before the fetch: an
+// invalidation during it leaves this entry stale; a tag without a generation is not
+// recorded). Stored headers exclude framing, hop-by-hop and the proxy's own fields. An
+// answer without a validator gets a strong ETag (a digest of the body, so equal bodies
+// share it across replicas and restarts). A compressible body of kMinCompressBytes or more
+// is also kept gzip-compressed when the route allows (compressed once here, never per hit).
+EntryPtr build_entry(const config::Route& route, std::span<const std::string> tags,
+                     std::span<const std::uint64_t> generations, const http::response_header<>& response,
+                     std::string body, std::chrono::system_clock::time_point now);
+
+// RFC 9110 §7.6.1 and the proxy's own fields: false for the headers an entry never keeps.
+bool is_stored_header(const http::fields::value_type& field);
+
+// "\"<32 lower-case hex digits>\"": the first 16 bytes of SHA-256 of `body`.
+std::string body_etag(std::string_view body);
+
+}  // namespace foilcache::cache
