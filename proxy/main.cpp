@@ -7,8 +7,6 @@
 #include "common/webhook_signature.hpp"
 #include "proxy/log/log.hpp"
 #include "proxy/app/server.hpp"
-#include "proxy/cache/memory_store.hpp"
-#include "proxy/cache/redis_store.hpp"
 #include "proxy/config/config_loader.hpp"
 
 namespace {
@@ -56,22 +54,13 @@ int run(const std::string& path) {
     log::warn("identity.secret is empty: {user} keys are plain hashes of credentials; set FOILCACHE_IDENTITY_SECRET");
   }
 
-  cache::StoreFactory factory;
-  std::shared_ptr<cache::MemoryCache> memory;
   if (config->redis.url.empty()) {
-    memory = std::make_shared<cache::MemoryCache>(config->memory);
-    factory = cache::make_memory_store_factory(memory);
     log::info("store: embedded memory (" + std::to_string(config->memory.max_bytes) + " bytes)");
   } else {
-    factory = cache::make_redis_store_factory(config->redis);
     log::info("store: redis " + config->redis.masked_url() + " prefix '" + config->redis.prefix + "'");
   }
 
-  app::Server server(config, path, std::move(factory));
-  if (memory) {
-    server.metrics().add_scrape_hook(
-        [memory](metrics::Metrics& m) { m.set_stored_bytes(static_cast<double>(memory->bytes())); });
-  }
+  app::Server server(config, path);
   try {
     server.start();
   } catch (const std::exception& e) {

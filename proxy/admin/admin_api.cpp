@@ -68,23 +68,23 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 }
 
 net::awaitable<Response> info(app::Worker& worker, metrics::Stats& stats, const http::request_header<>& request) {
-  const auto keys = co_await worker.store->count();
+  const auto keys = co_await worker.backend.entries->count();
   const auto& config = *worker.config;
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
   w.Key("status");
-  w.String(worker.store->mode());
+  w.String(worker.backend.entries->health().mode);
   w.Key("keys");
-  if (keys.status == cache::StoreStatus::kOk) {
+  if (keys.status == store::StoreStatus::kOk) {
     w.Uint64(keys.count);
   } else {
     w.Null();  // the store could not be scanned (Redis unavailable)
   }
   // Cluster-wide with a shared store: the flushed totals of every instance plus what this
   // one has not flushed yet. Process-local in memory mode, or when Redis cannot be read.
-  std::optional<cache::Counters> shared;
-  if (worker.store->shares_counters()) shared = co_await worker.store->read_counters();
+  std::optional<store::Counters> shared;
+  if (worker.backend.counters) shared = co_await worker.backend.counters->read();
   metrics::Stats::Values values = shared ? stats.unflushed() : stats.totals();
   if (shared) {
     for (auto& [name, value] : values) {
@@ -115,11 +115,11 @@ net::awaitable<Response> info(app::Worker& worker, metrics::Stats& stats, const 
 
 net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_header<>& request,
                                       const std::string& key) {
-  const auto found = co_await worker.store->get(key);
-  if (found.status == cache::StoreStatus::kUnavailable) {
+  const auto found = co_await worker.backend.entries->get(key, {});
+  if (found.status == store::StoreStatus::kUnavailable) {
     co_return error(request, http::status::service_unavailable, "store unavailable");
   }
-  if (found.status != cache::StoreStatus::kOk || !found.entry) {
+  if (found.status != store::StoreStatus::kOk || !found.entry) {
     co_return error(request, http::status::not_found, "no such entry");
   }
   const auto& entry = *found.entry;
@@ -155,37 +155,10 @@ net::awaitable<Response> key_metadata(app::Worker& worker, const http::request_h
   co_return json_response(request, http::status::ok, buffer.GetString());
 }
 
-constexpr auto kAckPoll = std::chrono::milliseconds(1);
-
-// Applies `invalidation` to this process's L1 and publishes it to the other instances,
-// then waits until every subscriber acknowledged it (bounded by l1.max_staleness, past
-// which an instance that did not hear it no longer trusts its L1 anyway): when this
-// returns, no replica serves what was invalidated.
-net::awaitable<void> broadcast(app::Worker& worker, cache::Invalidation invalidation) {
-  static std::atomic<std::uint64_t> sequence{0};
-  if (worker.shared.l1) worker.shared.l1->apply(invalidation);
-  invalidation.id = worker.shared.instance_id + ":" + std::to_string(sequence.fetch_add(1) + 1);
-  const auto receivers = co_await worker.store->publish(invalidation.encode());
-  if (!receivers || *receivers <= 0) co_return;
-  const auto deadline = std::chrono::steady_clock::now() + worker.config->l1.max_staleness;
-  net::steady_timer timer(worker.ioc);
-  for (;;) {
-    const auto acknowledged = co_await worker.store->acknowledgements(invalidation.id);
-    if (!acknowledged || *acknowledged >= *receivers || std::chrono::steady_clock::now() >= deadline) co_return;
-    timer.expires_after(kAckPoll);
-    co_await timer.async_wait(kNoThrow);
-  }
-}
-
-net::awaitable<Response> remove(app::Worker& worker, metrics::Stats& stats, const http::request_header<>& request,
-                                std::string glob, const char* field) {
-  cache::Invalidation invalidation;
-  invalidation.kind = glob == "*" ? cache::Invalidation::Kind::kClear : cache::Invalidation::Kind::kPattern;
-  invalidation.value = glob;
-  const auto removed = co_await worker.store->remove_matching(std::move(glob));
-  co_await broadcast(worker, std::move(invalidation));
-  stats.add(metrics::Stat::kDeletes, removed.count);
-  if (removed.status != cache::StoreStatus::kOk) {
+net::awaitable<Response> remove(app::Worker& worker, const http::request_header<>& request, std::string glob,
+                                const char* field) {
+  const auto removed = co_await worker.invalidator->matching(std::move(glob));
+  if (removed.status != store::StoreStatus::kOk) {
     co_return error(request, http::status::service_unavailable,
                     "store unavailable after removing " + std::to_string(removed.count) + " entries");
   }
@@ -212,19 +185,7 @@ std::string tags_json(const std::string* event, const std::vector<std::string>& 
 }  // namespace
 
 net::awaitable<bool> invalidate_tags(app::Worker& worker, const std::vector<std::string>& tags) {
-  for (const auto& tag : tags) {
-    std::string name = tag;  // a named local: GCC 12 and by-value coroutine arguments
-    std::uint64_t generation = 0;
-    if (co_await worker.store->invalidate_tag(std::move(name), &generation) != cache::StoreStatus::kOk) co_return false;
-    cache::Invalidation invalidation;
-    invalidation.kind = cache::Invalidation::Kind::kTag;
-    invalidation.value = tag;
-    invalidation.generation = generation;
-    co_await broadcast(worker, std::move(invalidation));
-    if (auto* m = worker.shared.metrics) m->count_invalidation(tag);
-  }
-  if (worker.shared.on_invalidated && !tags.empty()) worker.shared.on_invalidated(tags);
-  co_return true;
+  co_return co_await worker.invalidator->tags(tags);
 }
 
 net::awaitable<Response> handle_webhook(app::Worker& worker, const http::request<http::string_body>& request) {
@@ -290,11 +251,10 @@ net::awaitable<Response> handle_admin(app::Worker& worker, metrics::Stats& stats
   const auto method = request.method();
   const bool post = method == http::verb::post;
   if (path == "/api/cache/info" && method == http::verb::get) co_return co_await info(worker, stats, request);
-  if (path == "/api/cache/clear" && post) co_return co_await remove(worker, stats, request, "*", "deleted");
+  if (path == "/api/cache/clear" && post) co_return co_await remove(worker, request, "*", "deleted");
   if (path == "/api/cache/reset-stats" && post) {
     stats.reset();
-    if (worker.store->shares_counters() &&
-        co_await worker.store->reset_counters() != cache::StoreStatus::kOk) {
+    if (worker.backend.counters && co_await worker.backend.counters->reset() != store::StoreStatus::kOk) {
       co_return error(request, http::status::service_unavailable, "store unavailable: shared stats not reset");
     }
     co_return json_response(request, http::status::ok, "{\"reset\":true}");
@@ -302,7 +262,7 @@ net::awaitable<Response> handle_admin(app::Worker& worker, metrics::Stats& stats
   if (path == "/api/cache/invalidate" && post) {
     auto pattern = query_param(target, "pattern");
     if (!pattern || pattern->empty()) co_return error(request, http::status::bad_request, "pattern is required");
-    co_return co_await remove(worker, stats, request, std::move(*pattern), "invalidated");
+    co_return co_await remove(worker, request, std::move(*pattern), "invalidated");
   }
   if (path.starts_with("/api/cache/invalidate/") && post) {
     const std::string tag = config::decoded(path.substr(std::string_view("/api/cache/invalidate/").size()), false);
@@ -320,16 +280,11 @@ net::awaitable<Response> handle_admin(app::Worker& worker, metrics::Stats& stats
     const std::string key = config::decoded(path.substr(std::string_view("/api/cache/keys/").size()), false);
     if (method == http::verb::get) co_return co_await key_metadata(worker, request, key);
     if (method == http::verb::delete_) {
-      const auto status = co_await worker.store->del(key);
-      if (status == cache::StoreStatus::kUnavailable) {
+      const auto status = co_await worker.invalidator->key(key);
+      if (status == store::StoreStatus::kUnavailable) {
         co_return error(request, http::status::service_unavailable, "store unavailable");
       }
-      if (status == cache::StoreStatus::kNotFound) co_return error(request, http::status::not_found, "no such entry");
-      cache::Invalidation invalidation;
-      invalidation.kind = cache::Invalidation::Kind::kKey;
-      invalidation.value = key;
-      co_await broadcast(worker, std::move(invalidation));
-      stats.add(metrics::Stat::kDeletes);
+      if (status == store::StoreStatus::kNotFound) co_return error(request, http::status::not_found, "no such entry");
       co_return json_response(request, http::status::ok, count_json("deleted", 1));
     }
   }

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "proxy/log/log.hpp"
+#include "proxy/app/backend.hpp"
 #include "proxy/config/config_loader.hpp"
 #include "proxy/http/session.hpp"
 #include "common/hex.hpp"
@@ -22,19 +23,6 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);  // after EMFI
 constexpr auto kDrainPoll = std::chrono::milliseconds(10);
 // How often this process adds its stats to the shared counters (INTERFACE: at least 1/s).
 constexpr auto kStatsFlushInterval = std::chrono::milliseconds(500);
-
-// Publishes a heartbeat on the invalidation channel every max_staleness / 4, so every
-// instance (this one included) can tell that it still hears the channel.
-net::awaitable<void> heartbeat(Worker& worker) {
-  net::steady_timer timer(worker.ioc);
-  const std::string beat = cache::Invalidation{}.encode();
-  while (!worker.shared.draining.load()) {
-    std::string message = beat;
-    co_await worker.store->publish(std::move(message));
-    timer.expires_after(worker.config->l1.max_staleness / 4);
-    co_await timer.async_wait(kNoThrow);
-  }
-}
 
 std::string random_instance_id() { return common::random_hex(12); }
 
@@ -51,7 +39,7 @@ net::awaitable<void> flush_stats(Worker& worker) {
     const bool any = std::any_of(values.begin(), values.end(), [](const auto& v) { return v.second != 0; });
     if (!any) continue;
     auto copy = values;  // a named local: GCC 12 and by-value coroutine arguments
-    if (co_await worker.store->add_counters(std::move(copy)) != cache::StoreStatus::kOk) {
+    if (co_await worker.backend.counters->add(std::move(copy)) != store::StoreStatus::kOk) {
       worker.shared.stats.restore_unflushed(values);
     }
   }
@@ -108,14 +96,17 @@ std::shared_ptr<const config::Config> merge_restart_only(const config::Config& c
 
 }  // namespace
 
-Server::Server(std::shared_ptr<const config::Config> config, std::string config_path,
-               cache::StoreFactory store_factory)
+Server::Server(std::shared_ptr<const config::Config> config, std::string config_path)
     : config_(std::move(config)),
       config_path_(std::move(config_path)),
-      store_factory_(std::move(store_factory)),
       metrics_(std::make_unique<metrics::Metrics>(config_->redis.url.empty() ? "memory" : "redis")) {
   shared_.metrics = metrics_.get();
   shared_.instance_id = random_instance_id();
+  if (config_->redis.url.empty()) {
+    memory_ = std::make_shared<store::MemoryCache>(config_->memory);
+    metrics_->add_scrape_hook(
+        [memory = memory_](metrics::Metrics& m) { m.set_stored_bytes(static_cast<double>(memory->bytes())); });
+  }
 }
 
 Server::~Server() {
@@ -132,8 +123,8 @@ void Server::start() {
     worker->config = config_;
     worker->route_series = route_series;
     worker->access_log = std::make_unique<log::AccessLog>(worker->ioc, STDOUT_FILENO);
-    worker->store = store_factory_(worker->ioc);
-    shared_.stores.push_back(worker->store.get());
+    worker->backend = make_backend(*config_, worker->ioc, memory_);
+    shared_.stores.push_back(worker->backend.entries.get());
     worker->pool = std::make_unique<upstream::Pool>(worker->ioc.get_executor(), config_->upstream,
                                                     config_->timeouts, config_->limits.upstream_pool_size);
     auto acceptor = bind_acceptor(worker->ioc, endpoint);
@@ -144,16 +135,29 @@ void Server::start() {
     workers_.push_back(std::move(worker));
   }
   port_ = endpoint.port();
+  if (!config_->redis.url.empty() && config_->l1.enabled) {
+    l1_ = std::make_unique<store::L1>(config_->l1);
+    shared_.l1 = l1_.get();
+  }
+  for (auto& worker : workers_) {
+    Worker& w = *worker;
+    w.tiers = std::make_unique<store::TieredStore>(shared_.l1, *w.backend.entries, shared_.metrics, shared_.stats);
+    w.bus = std::make_unique<store::InvalidationBus>(w.ioc.get_executor(), shared_.l1, w.backend.channel,
+                                                     shared_.instance_id, config_->l1.max_staleness,
+                                                     *shared_.clock);
+    w.invalidator = std::make_unique<store::Invalidator>(*w.backend.entries, *w.bus, shared_.metrics, shared_.stats,
+                                                         shared_.on_invalidated);
+  }
   Worker& first = *workers_.front();
-  if (first.store->shares_counters()) net::co_spawn(first.ioc, flush_stats(first), net::detached);
+  if (first.backend.counters) net::co_spawn(first.ioc, flush_stats(first), net::detached);
   warmer_ = std::make_unique<Warmer>(first, loopback_for(config_->listen_host, port_));
   shared_.on_invalidated = [warmer = warmer_.get()](const std::vector<std::string>& tags) { warmer->warm_tags(tags); };
   warmer_->start();
-  if (!config_->redis.url.empty() && config_->l1.enabled) start_l1(first);
+  if (l1_) start_l1(first);
   metrics_->add_scrape_hook([stores = shared_.stores](metrics::Metrics& m) {
-    m.set_store_up(std::all_of(stores.begin(), stores.end(), [](const cache::Store* s) { return s->available(); }));
-    m.set_breakers_open(
-        std::count_if(stores.begin(), stores.end(), [](const cache::Store* s) { return s->breaker_open(); }));
+    const auto health = [](const store::EntryStore* s) { return s->health(); };
+    m.set_store_up(std::all_of(stores.begin(), stores.end(), [&](auto* s) { return health(s).available; }));
+    m.set_breakers_open(std::count_if(stores.begin(), stores.end(), [&](auto* s) { return health(s).breaker_open; }));
   });
   for (auto& worker : workers_) {
     threads_.emplace_back([w = worker.get()] {
@@ -164,26 +168,15 @@ void Server::start() {
 }
 
 void Server::start_l1(Worker& first) {
-  l1_ = std::make_unique<cache::L1>(config_->l1);
-  shared_.l1 = l1_.get();
   subscriber_ = std::make_shared<redis::RedisClient>(first.ioc, config_->redis);
-  cache::L1* l1 = l1_.get();
-  Worker* worker = &first;
+  store::InvalidationBus* bus = first.bus.get();
   subscriber_->subscribe(
-      config_->redis.prefix + "@invalidate",
-      [l1, worker](std::string_view payload) {
-        const auto message = cache::Invalidation::decode(payload);
-        if (!message) return;
-        l1->heard();
-        if (message->kind == cache::Invalidation::Kind::kHeartbeat) return;
-        l1->apply(*message);
-        if (!message->id.empty()) net::co_spawn(worker->ioc, worker->store->acknowledge(message->id), net::detached);
-      },
-      [l1] { l1->resubscribed(); });
+      config_->redis.prefix + "@invalidate", [bus](std::string_view payload) { bus->on_message(payload); },
+      [bus] { bus->on_resubscribed(); });
   subscriber_->start();
-  net::co_spawn(first.ioc, heartbeat(first), net::detached);
+  net::co_spawn(first.ioc, bus->heartbeat(shared_.draining), net::detached);
   metrics_->set_l1(0, false);  // creates the series now, before the io threads scrape
-  metrics_->add_scrape_hook([l1](metrics::Metrics& m) { m.set_l1(l1->cache().bytes(), l1->trusted()); });
+  metrics_->add_scrape_hook([l1 = l1_.get()](metrics::Metrics& m) { m.set_l1(l1->cache().bytes(), l1->trusted()); });
 }
 
 void Server::apply_config(std::shared_ptr<const config::Config> config) {
@@ -194,6 +187,7 @@ void Server::apply_config(std::shared_ptr<const config::Config> config) {
     net::post(worker->ioc, [w = worker.get(), merged, route_series] {
       w->config = merged;
       w->route_series = route_series;
+      w->bus->set_max_staleness(merged->l1.max_staleness);
     });
   }
 }

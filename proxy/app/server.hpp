@@ -9,7 +9,7 @@
 
 #include "proxy/app/warmer.hpp"
 #include "proxy/app/worker.hpp"
-#include "proxy/cache/store.hpp"
+#include "proxy/store/store.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/metrics/metrics.hpp"
 #include "proxy/redis/redis_client.hpp"
@@ -18,8 +18,9 @@ namespace foilcache::app {
 
 class Server {
  public:
-  // `config_path` is re-read on SIGHUP.
-  Server(std::shared_ptr<const config::Config> config, std::string config_path, cache::StoreFactory store_factory);
+  // `config_path` is re-read on SIGHUP. Memory mode (redis.url empty): the embedded store
+  // is made here, shared by every io thread.
+  Server(std::shared_ptr<const config::Config> config, std::string config_path);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -51,7 +52,7 @@ class Server {
 
   std::shared_ptr<const config::Config> config_;
   std::string config_path_;
-  cache::StoreFactory store_factory_;
+  std::shared_ptr<store::MemoryCache> memory_;  // memory mode only
   std::unique_ptr<metrics::Metrics> metrics_;  // outlives the workers, which point to it
   SharedState shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -59,7 +60,7 @@ class Server {
   std::vector<std::thread> threads_;
   std::unique_ptr<Warmer> warmer_;  // on the first worker; destroyed before it
   // The L1 tier and the subscriber that keeps it coherent (Redis mode with l1.enabled).
-  std::unique_ptr<cache::L1> l1_;
+  std::unique_ptr<store::L1> l1_;
   std::shared_ptr<redis::RedisClient> subscriber_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;

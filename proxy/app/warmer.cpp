@@ -63,7 +63,7 @@ net::awaitable<void> Warmer::start_when_store_ready() {
   // Warming while Redis is still connecting would only BYPASS: wait for it, a bounded time.
   const auto deadline = std::chrono::steady_clock::now() + kStoreWaitBound;
   net::steady_timer timer(worker_.ioc);
-  while (!worker_.store->available() && std::chrono::steady_clock::now() < deadline &&
+  while (!worker_.backend.entries->health().available && std::chrono::steady_clock::now() < deadline &&
          !worker_.shared.draining.load()) {
     timer.expires_after(kStoreWaitStep);
     co_await timer.async_wait(kNoThrow);

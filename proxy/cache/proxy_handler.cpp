@@ -23,6 +23,9 @@
 namespace foilcache::cache {
 namespace {
 
+using store::LockResult;
+using store::StoreStatus;
+
 constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // How often a coalesced request polls the store while another instance fetches.
@@ -92,30 +95,10 @@ void count_error(const Context& ctx, metrics::ErrorKind kind) {
   if (auto* m = ctx.worker.shared.metrics) m->count_error(kind);
 }
 
-void observe_store(const Context& ctx, metrics::StoreOp op, SteadyClock::time_point started) {
-  if (auto* m = ctx.worker.shared.metrics) m->observe_store(op, SteadyClock::now() - started);
-}
-
-// Keeps a fresh `entry` in the L1 tier (when `route` allows it) for the rest of its freshness.
-void remember(app::Worker& worker, const config::Route& route, std::string key, const EntryPtr& entry) {
-  if (!route.l1 || worker.shared.l1 == nullptr) return;
-  const auto left = freshness(*entry, worker.shared.clock->system_now()).left_ms();
-  if (left > 0) worker.shared.l1->put(std::move(key), entry, std::chrono::milliseconds(left));
-}
-
-// Puts `entry`, counting the bytes written, its latency and a failure.
+// Puts `entry` in both tiers (a detached background write keeps its own copies).
 net::awaitable<void> store_entry(app::Worker& worker, const config::Route& route, std::string key, EntryPtr entry,
                                  std::chrono::milliseconds keep) {
-  remember(worker, route, key, entry);
-  const auto started = SteadyClock::now();
-  const auto bytes = entry->approx_bytes();
-  const auto status = co_await worker.store->put(std::move(key), std::move(entry), keep);
-  if (status == StoreStatus::kOk) worker.shared.stats.add(metrics::Stat::kSets);
-  if (auto* m = worker.shared.metrics) {
-    m->observe_store(metrics::StoreOp::kPut, SteadyClock::now() - started);
-    if (status == StoreStatus::kOk) m->add_written_bytes(bytes);
-    if (status == StoreStatus::kUnavailable) m->count_error(metrics::ErrorKind::kStoreUnavailable);
-  }
+  co_await worker.tiers->put(std::move(key), std::move(entry), keep, route.l1, worker.shared.clock->system_now());
 }
 
 // A short JSON error answer from the proxy itself (RFC 9110 §15.6.3 / §15.6.5).
@@ -213,15 +196,6 @@ net::awaitable<Outcome> serve_entry(Context& ctx, const EntryPtr& entry, const c
   ctx.ex.client.expires_after(ctx.config.timeouts.write);
   auto [ec, n] = co_await net::async_write(ctx.ex.client, buffers, kNoThrow);
   co_return Outcome{keep_alive && !ec, status, x_cache, body ? content->size() : 0, {}, {}};
-}
-
-// True when `entry` was stored under exactly `tags` (a reload may have changed the route's).
-bool same_tags(const Entry& entry, const std::vector<std::string>& tags) {
-  if (entry.tags.size() != tags.size()) return false;
-  for (std::size_t i = 0; i < tags.size(); ++i) {
-    if (entry.tags[i].first != tags[i]) return false;
-  }
-  return true;
 }
 
 // A storable entry was made from the app's answer: publish it to the coalesced followers.
@@ -491,7 +465,7 @@ net::awaitable<Outcome> bypass_coalesced(Context& ctx, ForwardPlan& plan) {
 // itself (and may still store).
 net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
   auto& flights = ctx.worker.shared.flights;
-  auto& store = *ctx.worker.store;
+  auto* lock = ctx.worker.backend.lock;
   const auto bound = ctx.config.timeouts.coalesce_wait;
   auto joined = flights.join(plan.key);
   if (!joined.leader) {
@@ -504,7 +478,7 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
   }
   FlightGuard guard(flights, std::move(joined.flight));
   plan.flight = &guard;
-  if (!store.shares_counters()) co_return co_await forward(ctx, plan);  // one process: done
+  if (lock == nullptr) co_return co_await forward(ctx, plan);  // one process: done
 
   const std::string token = lock_token();
   const auto deadline = SteadyClock::now() + bound;
@@ -512,23 +486,23 @@ net::awaitable<Outcome> coalesced_forward(Context& ctx, ForwardPlan& plan) {
   for (;;) {
     std::string key = plan.key;  // named locals: GCC 12 and by-value coroutine arguments
     std::string attempt = token;
-    const auto lock = co_await store.try_lock(std::move(key), std::move(attempt), std::min(bound, kLockTtl));
-    if (lock == LockResult::kAcquired) {
+    const auto locked = co_await lock->try_lock(std::move(key), std::move(attempt), std::min(bound, kLockTtl));
+    if (locked == LockResult::kAcquired) {
       Outcome outcome = co_await forward(ctx, plan);
       // Awaited, although the client has its answer: once a response is sent, the store
       // holds what it says (no lock key left, the entry written), which invalidations and
       // tests may rely on.
       std::string unlock_key = plan.key;
       std::string unlock_token = token;
-      co_await store.unlock(std::move(unlock_key), std::move(unlock_token), !plan.stored);
+      co_await lock->unlock(std::move(unlock_key), std::move(unlock_token), !plan.stored);
       co_return outcome;
     }
-    if (lock != LockResult::kBusy || SteadyClock::now() + kCoalescePoll >= deadline) break;
+    if (locked != LockResult::kBusy || SteadyClock::now() + kCoalescePoll >= deadline) break;
     // Another instance is fetching: its entry shows up in the store.
     timer.expires_after(kCoalescePoll);
     co_await timer.async_wait(kNoThrow);
     std::string lookup_key = plan.key;
-    auto lookup = co_await store.get(std::move(lookup_key), ctx.route->tags);
+    auto lookup = co_await ctx.worker.backend.entries->get(std::move(lookup_key), ctx.route->tags);
     if (lookup.status == StoreStatus::kUnavailable) break;
     if (lookup.status == StoreStatus::kOk && lookup.entry && freshness(*lookup.entry, ctx.now()).fresh()) {
       guard.finish(lookup.entry);
@@ -576,7 +550,7 @@ net::awaitable<void> refresh(app::Worker& worker, std::shared_ptr<const config::
   }
   guard.finish(entry);
   if (entry) co_await store_entry(worker, *route, key, entry, route->keep());
-  if (!token.empty()) co_await worker.store->unlock(std::move(key), std::move(token), entry == nullptr);
+  if (!token.empty()) co_await worker.backend.lock->unlock(std::move(key), std::move(token), entry == nullptr);
 }
 
 // Starts one background refresh of `key` (stale-while-revalidate) unless one is running
@@ -592,11 +566,11 @@ void start_refresh(Context& ctx, const std::string& key, const std::vector<std::
                 const metrics::RouteSeries* series, http::request<http::empty_body> request, std::string key,
                 std::vector<std::uint64_t> generations, FlightGuard guard) -> net::awaitable<void> {
     std::string token;
-    if (worker.store->shares_counters()) {
+    if (worker.backend.lock != nullptr) {
       token = lock_token();
       std::string lock_key = key;
       std::string attempt = token;
-      const auto lock = co_await worker.store->try_lock(std::move(lock_key), std::move(attempt),
+      const auto lock = co_await worker.backend.lock->try_lock(std::move(lock_key), std::move(attempt),
                                                         config->timeouts.upstream_response);
       if (lock != LockResult::kAcquired) co_return;  // another instance refreshes it
     }
@@ -651,19 +625,11 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   config::RenderInput input{"GET", path, query, &params, &request, user};
   std::string key = ctx.route->key.render(input);
 
-  if (ctx.route->l1 && worker.shared.l1) {
-    // The L1 tier holds only fresh entries that no invalidation has touched (cache::L1).
-    EntryPtr entry = worker.shared.l1->get(key);
-    if (entry) {
-      const auto f = freshness(*entry, ctx.now());
-      if (f.fresh() && same_tags(*entry, ctx.route->tags)) co_return co_await serve_entry(ctx, entry, "HIT", hit_status(f));
-    }
+  auto lookup = co_await worker.tiers->lookup(key, ctx.route->tags, ctx.route->l1, ctx.now());
+  if (lookup.tier == store::Lookup::Tier::kL1) {
+    co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(freshness(*lookup.entry, ctx.now())));
   }
-  const auto lookup_started = SteadyClock::now();
-  auto lookup = co_await worker.store->get(key, ctx.route->tags);
-  observe_store(ctx, metrics::StoreOp::kGet, lookup_started);
   if (lookup.status == StoreStatus::kUnavailable) {
-    count_error(ctx, metrics::ErrorKind::kStoreUnavailable);
     // The store is down or slow: serve from the app, never an error, and don't store. A
     // burst of such misses still shares one fetch per key in this process.
     plan.cache_status = kStatusStoreDown;
@@ -682,7 +648,7 @@ net::awaitable<Outcome> dispatch(Context& ctx) {
   if (lookup.status == StoreStatus::kOk && lookup.entry) {
     const auto f = freshness(*lookup.entry, ctx.now());
     if (f.fresh()) {
-      remember(worker, *ctx.route, key, lookup.entry);
+      worker.tiers->remember(key, lookup.entry, ctx.route->l1, ctx.now());
       co_return co_await serve_entry(ctx, lookup.entry, "HIT", hit_status(f));
     }
     if (!ctx.head && within_stale_while_revalidate(f, *ctx.route)) {

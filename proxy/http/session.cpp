@@ -131,8 +131,9 @@ std::string health_body(const app::SharedState& shared) {
   std::size_t available = 0;
   bool memory = false;
   for (const auto* store : shared.stores) {
-    available += store->available() ? 1 : 0;
-    memory = memory || std::string_view(store->mode()) == "memory";
+    const auto health = store->health();
+    available += health.available ? 1 : 0;
+    memory = memory || std::string_view(health.mode) == "memory";
   }
   const char* store = memory ? "memory" : available == shared.stores.size() ? "enabled" : "degraded";
   return std::string("{\"status\":\"ok\",\"store\":\"") + store + "\",\"store_connections\":" +

@@ -6,9 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "proxy/cache/l1.hpp"
+#include "proxy/store/l1.hpp"
+#include "tests/support/manual_clock.hpp"
 
-namespace foilcache::cache {
+namespace foilcache::store {
 namespace {
 
 using namespace std::chrono_literals;
@@ -16,7 +17,7 @@ using TimePoint = std::chrono::steady_clock::time_point;
 
 class L1Test : public ::testing::Test {
  protected:
-  L1Test() : l1_(config(), [this] { return now_; }) {}
+  L1Test() : l1_(config(), clock_) {}
 
   static config::L1Config config() {
     config::L1Config c;
@@ -40,7 +41,7 @@ class L1Test : public ::testing::Test {
     return i;
   }
 
-  TimePoint now_{std::chrono::hours(1)};
+  testing::ManualClock clock_;
   L1 l1_;
 };
 
@@ -57,9 +58,9 @@ TEST_F(L1Test, UntrustedUntilTheChannelIsHeard) {
 TEST_F(L1Test, SilenceLongerThanTheBoundStopsItsUseAndHearingAgainEmptiesIt) {
   l1_.heard();
   l1_.put("k", entry("a", 0), 1h);
-  now_ += 999ms;
+  clock_.advance(999ms);
   EXPECT_NE(l1_.get("k"), nullptr);
-  now_ += 1ms;
+  clock_.advance(1ms);
   EXPECT_FALSE(l1_.trusted());
   EXPECT_EQ(l1_.get("k"), nullptr) << "served an entry after max_staleness without hearing the channel";
   l1_.heard();  // messages may have been missed meanwhile
@@ -148,4 +149,4 @@ TEST(Invalidation, EncodesAndDecodes) {
 }
 
 }  // namespace
-}  // namespace foilcache::cache
+}  // namespace foilcache::store

@@ -6,11 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include "proxy/cache/memory_store.hpp"
+#include "proxy/store/memory_store.hpp"
 #include "tests/unit/store/tag_contract.hpp"
 #include "tests/support/asio_run.hpp"
+#include "tests/support/manual_clock.hpp"
 
-namespace foilcache::cache {
+namespace foilcache::store {
 namespace {
 
 using namespace std::chrono_literals;
@@ -23,19 +24,12 @@ EntryPtr make_entry(std::size_t body_bytes, std::string route = "r") {
   return entry;
 }
 
-// A clock the test moves by hand.
-struct FakeClock {
-  TimePoint now = TimePoint{} + 1h;
-  MemoryCache::Clock fn() {
-    return [this] { return now; };
-  }
-};
 
 class MemoryCacheTest : public ::testing::Test {
  protected:
-  FakeClock clock_;
+  testing::ManualClock clock_;
   // Small bound: one shard, exact LRU.
-  MemoryCache cache_{config::MemoryStoreConfig{64 * 1024}, clock_.fn()};
+  MemoryCache cache_{config::MemoryStoreConfig{64 * 1024}, clock_};
 };
 
 TEST_F(MemoryCacheTest, MissPutHit) {
@@ -67,9 +61,9 @@ TEST_F(MemoryCacheTest, EraseRemovesOnlyThatKey) {
 
 TEST_F(MemoryCacheTest, ExpiresAfterKeepWithInjectedClock) {
   cache_.put("k", make_entry(10), 30s);
-  clock_.now += 29s;
+  clock_.advance(29s);
   EXPECT_NE(cache_.get("k"), nullptr);
-  clock_.now += 1s;
+  clock_.advance(1s);
   EXPECT_EQ(cache_.get("k"), nullptr);
   EXPECT_EQ(cache_.size(), 0u);  // collected on get
   EXPECT_EQ(cache_.bytes(), 0u);
@@ -114,7 +108,7 @@ TEST_F(MemoryCacheTest, ClearEraseIfAndForEachSeeOnlyLiveEntries) {
   cache_.put("library:2", make_entry(10, "library_paged"), 1min);
   cache_.put("system", make_entry(10, "system_info"), 1min);
   cache_.put("short", make_entry(10, "system_info"), 1s);
-  clock_.now += 2s;  // "short" has expired
+  clock_.advance(2s);  // "short" has expired
 
   std::vector<std::string> seen;
   cache_.for_each([&](std::string_view key, const EntryPtr&) { seen.emplace_back(key); });
@@ -180,26 +174,25 @@ TEST(MemoryCacheConcurrency, ThreadsMixingOperationsKeepInvariants) {
 
 TEST(MemoryStore, ImplementsStoreThroughSharedCache) {
   auto cache = std::make_shared<MemoryCache>(config::MemoryStoreConfig{});
-  auto factory = make_memory_store_factory(cache);
   net::io_context ioc;
-  auto first = factory(ioc);
-  auto second = factory(ioc);
-  EXPECT_STREQ(first->mode(), "memory");
-  EXPECT_TRUE(first->available());
+  auto first = std::make_unique<MemoryStore>(cache);
+  auto second = std::make_unique<MemoryStore>(cache);
+  EXPECT_STREQ(first->health().mode, "memory");
+  EXPECT_TRUE(first->health().available);
 
   auto entry = make_entry(100);
   auto put = test::run_awaitable(ioc, first->put("key", entry, 1min));
   ASSERT_TRUE(put);
   EXPECT_EQ(*put, StoreStatus::kOk);
 
-  auto got = test::run_awaitable(ioc, second->get("key"));  // another thread's store sees it
+  auto got = test::run_awaitable(ioc, second->get("key", {}));  // another thread's store sees it
   ASSERT_TRUE(got);
   EXPECT_EQ(got->status, StoreStatus::kOk);
   EXPECT_EQ(got->entry, entry);
 
   EXPECT_EQ(test::run_awaitable(ioc, second->del("key")), StoreStatus::kOk);
   EXPECT_EQ(test::run_awaitable(ioc, first->del("key")), StoreStatus::kNotFound);
-  auto missing = test::run_awaitable(ioc, first->get("key"));
+  auto missing = test::run_awaitable(ioc, first->get("key", {}));
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, StoreStatus::kNotFound);
   EXPECT_EQ(missing->entry, nullptr);
@@ -218,7 +211,7 @@ TEST(MemoryStore, RemoveMatchingAndCountFollowTheGlob) {
   auto removed = test::run_awaitable(ioc, store.remove_matching("library_paged:*"));
   ASSERT_TRUE(removed);
   EXPECT_EQ(removed->count, 2u);
-  EXPECT_EQ(test::run_awaitable(ioc, store.get("system_info"))->status, StoreStatus::kOk);
+  EXPECT_EQ(test::run_awaitable(ioc, store.get("system_info", {}))->status, StoreStatus::kOk);
   EXPECT_EQ(test::run_awaitable(ioc, store.count())->count, 1u);
 }
 
@@ -227,11 +220,10 @@ TEST(MemoryStore, TagGenerationsInvalidateExactlyTheTaggedEntries) {
   MemoryStore store(cache);
   net::io_context ioc;
   test_contract::check_tag_generations(ioc, store);
-  // Stats are the process's own: nothing shared.
-  EXPECT_FALSE(store.shares_counters());
-  const auto counters = test::run_awaitable(ioc, store.read_counters());
-  ASSERT_TRUE(counters);
-  EXPECT_FALSE(counters->has_value());
+  // Stats, the fetch lock and the channel are the process's own: nothing shared.
+  static_assert(!std::is_base_of_v<SharedCounters, MemoryStore>);
+  static_assert(!std::is_base_of_v<FetchLock, MemoryStore>);
+  static_assert(!std::is_base_of_v<InvalidationChannel, MemoryStore>);
 }
 
 TEST(MemoryStore, OversizedPutIsUnavailableAndZeroKeepIsANoop) {
@@ -244,4 +236,4 @@ TEST(MemoryStore, OversizedPutIsUnavailableAndZeroKeepIsANoop) {
 }
 
 }  // namespace
-}  // namespace foilcache::cache
+}  // namespace foilcache::store

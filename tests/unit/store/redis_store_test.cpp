@@ -3,14 +3,15 @@
 
 #include <gtest/gtest.h>
 
-#include "proxy/cache/redis_store.hpp"
+#include "proxy/store/redis_store.hpp"
 #include "tests/support/asio_run.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/unit/store/redis_test_util.hpp"
 #include "tests/unit/store/tag_contract.hpp"
+#include "proxy/redis/redis_client.hpp"
 
-namespace foilcache::cache {
+namespace foilcache::store {
 namespace {
 
 using namespace std::chrono_literals;
@@ -27,6 +28,14 @@ EntryPtr make_entry(std::string body, std::string route = "library_paged") {
   return entry;
 }
 
+// A RedisStore on `ioc` whose client connects in the background (as app::make_backend).
+std::unique_ptr<RedisStore> start_store(net::io_context& ioc, const config::RedisConfig& config,
+                                        redis::LogFn log = {}) {
+  auto client = std::make_shared<redis::RedisClient>(ioc, config, std::move(log));
+  client->start();
+  return std::make_unique<RedisStore>(std::move(client), config.prefix);
+}
+
 class RedisStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -36,12 +45,12 @@ class RedisStoreTest : public ::testing::Test {
 
   void make_store() {
     store_.reset();
-    store_ = make_redis_store_factory(config_, log_.fn())(ioc_);
+    store_ = start_store(ioc_, config_, log_.fn());
     ASSERT_TRUE(wait_available()) << server_.log_tail();
   }
 
   bool wait_available(std::chrono::milliseconds bound = 5s) {
-    return test::run_until(ioc_, [&] { return store_->available(); }, bound);
+    return test::run_until(ioc_, [&] { return store_->health().available; }, bound);
   }
 
   StoreStatus put(const std::string& key, EntryPtr entry, std::chrono::milliseconds keep = 60s) {
@@ -51,7 +60,7 @@ class RedisStoreTest : public ::testing::Test {
   }
 
   GetResult get(const std::string& key) {
-    auto result = test::run_awaitable(ioc_, store_->get(key));
+    auto result = test::run_awaitable(ioc_, store_->get(key, {}));
     if (!result) ADD_FAILURE() << "get did not complete";
     return result.value_or(GetResult{StoreStatus::kUnavailable, nullptr, {}});
   }
@@ -62,13 +71,13 @@ class RedisStoreTest : public ::testing::Test {
     return status.value_or(StoreStatus::kUnavailable);
   }
 
-  RedisStore& redis_store() { return static_cast<RedisStore&>(*store_); }
+  RedisStore& redis_store() { return *store_; }
 
   test::RedisServer server_;
   config::RedisConfig config_;
   net::io_context ioc_;
   test::LogSink log_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<RedisStore> store_;
 };
 
 TEST_F(RedisStoreTest, MissPutHitDelete) {
@@ -116,20 +125,19 @@ TEST_F(RedisStoreTest, AGenerationThatIsNotANumberIsUnavailable) {
 
 TEST_F(RedisStoreTest, CountersAreSharedByEveryStoreOnTheServer) {
   net::io_context other_ioc;
-  auto other = make_redis_store_factory(config_)(other_ioc);
-  ASSERT_TRUE(test::run_until(other_ioc, [&] { return other->available(); }, 5s));
-  EXPECT_TRUE(store_->shares_counters());
-  EXPECT_EQ(test::run_awaitable(ioc_, store_->add_counters({{"hits", 2}, {"misses", 1}, {"sets", 0}})),
+  auto other = start_store(other_ioc, config_);
+  ASSERT_TRUE(test::run_until(other_ioc, [&] { return other->health().available; }, 5s));
+  EXPECT_EQ(test::run_awaitable(ioc_, store_->add({{"hits", 2}, {"misses", 1}, {"sets", 0}})),
             StoreStatus::kOk);
-  EXPECT_EQ(test::run_awaitable(other_ioc, other->add_counters({{"hits", 3}})), StoreStatus::kOk);
-  auto totals = test::run_awaitable(other_ioc, other->read_counters());
+  EXPECT_EQ(test::run_awaitable(other_ioc, other->add({{"hits", 3}})), StoreStatus::kOk);
+  auto totals = test::run_awaitable(other_ioc, other->read());
   ASSERT_TRUE(totals && totals->has_value());
   Counters sorted = **totals;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, (Counters{{"hits", 5}, {"misses", 1}}));
   EXPECT_EQ(server_.keys("*"), std::vector<std::string>{config_.prefix + "@stats"});
-  EXPECT_EQ(test::run_awaitable(ioc_, store_->reset_counters()), StoreStatus::kOk);
-  totals = test::run_awaitable(ioc_, store_->read_counters());
+  EXPECT_EQ(test::run_awaitable(ioc_, store_->reset()), StoreStatus::kOk);
+  totals = test::run_awaitable(ioc_, store_->read());
   ASSERT_TRUE(totals && totals->has_value());
   EXPECT_TRUE((*totals)->empty());
 }
@@ -239,10 +247,10 @@ TEST_F(RedisStoreTest, WrongTypeUnderTheKeyIsUnavailable) {
 }
 
 TEST_F(RedisStoreTest, ModeFollowsTheConnection) {
-  EXPECT_STREQ(store_->mode(), "enabled");
+  EXPECT_STREQ(store_->health().mode, "enabled");
   server_.kill();
-  ASSERT_TRUE(test::run_until(ioc_, [&] { return !store_->available(); }, 2s));
-  EXPECT_STREQ(store_->mode(), "degraded");
+  ASSERT_TRUE(test::run_until(ioc_, [&] { return !store_->health().available; }, 2s));
+  EXPECT_STREQ(store_->health().mode, "degraded");
 }
 
 TEST_F(RedisStoreTest, PausedServerMakesGetUnavailableWithinTheTimeout) {
@@ -270,15 +278,15 @@ TEST_F(RedisStoreTest, KilledServerIsUnavailableThenRecoversAfterRestart) {
   EXPECT_EQ(get("k").entry->body, "z");
 }
 
-TEST_F(RedisStoreTest, FactoryWithRedisDownNeitherBlocksNorFails) {
+TEST_F(RedisStoreTest, StartingWithRedisDownNeitherBlocksNorFails) {
   config::RedisConfig down = config_;
   down.port = test::free_port();
   const auto before = Clock::now();
-  std::unique_ptr<Store> store = make_redis_store_factory(down)(ioc_);
+  std::unique_ptr<RedisStore> store = start_store(ioc_, down);
   EXPECT_LT(Clock::now() - before, 1s);
   ASSERT_NE(store, nullptr);
-  EXPECT_STREQ(store->mode(), "degraded");
-  auto result = test::run_awaitable(ioc_, store->get("k"));
+  EXPECT_STREQ(store->health().mode, "degraded");
+  auto result = test::run_awaitable(ioc_, store->get("k", {}));
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, StoreStatus::kUnavailable);
   EXPECT_LT(Clock::now() - before, 1s);
@@ -290,7 +298,7 @@ TEST_F(RedisStoreTest, ConcurrentRequestsShareOneConnection) {
   int hits = 0;
   int done = 0;
   for (int i = 0; i < kRequests; ++i) {
-    net::co_spawn(ioc_, store_->get("shared"), [&](std::exception_ptr error, GetResult result) {
+    net::co_spawn(ioc_, store_->get("shared", {}), [&](std::exception_ptr error, GetResult result) {
       ++done;
       if (!error && result.status == StoreStatus::kOk && result.entry->body == "payload") ++hits;
     });
@@ -300,4 +308,4 @@ TEST_F(RedisStoreTest, ConcurrentRequestsShareOneConnection) {
 }
 
 }  // namespace
-}  // namespace foilcache::cache
+}  // namespace foilcache::store

@@ -1,4 +1,4 @@
-// The tag-generation contract of Store::get / put / invalidate_tag, checked against any
+// The tag-generation contract of EntryStore::get / put / invalidate_tag, checked against any
 // Store (memory and Redis run the same assertions).
 #pragma once
 
@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
-#include "proxy/cache/store.hpp"
+#include "proxy/store/store.hpp"
 #include "tests/support/asio_run.hpp"
 
-namespace foilcache::cache::test_contract {
+namespace foilcache::store::test_contract {
 
 inline EntryPtr tagged_entry(std::string body, const std::vector<std::string>& tags,
                              const std::vector<std::uint64_t>& generations) {
@@ -24,7 +24,7 @@ inline EntryPtr tagged_entry(std::string body, const std::vector<std::string>& t
   return entry;
 }
 
-inline void check_tag_generations(net::io_context& ioc, Store& store) {
+inline void check_tag_generations(net::io_context& ioc, EntryStore& store) {
   using namespace std::chrono_literals;
   const std::vector<std::string> library{"library"};
   const std::vector<std::string> both{"library", "titledb"};
@@ -38,7 +38,7 @@ inline void check_tag_generations(net::io_context& ioc, Store& store) {
     EXPECT_EQ(test::run_awaitable(ioc, store.put(key, std::move(entry), 1min)), StoreStatus::kOk) << key;
   };
   auto invalidate = [&](const std::string& tag) {
-    EXPECT_EQ(test::run_awaitable(ioc, store.invalidate_tag(tag)), StoreStatus::kOk) << tag;
+    EXPECT_EQ(test::run_awaitable(ioc, store.invalidate_tag(tag, nullptr)), StoreStatus::kOk) << tag;
   };
 
   // A miss reports the current generations (0 before any invalidation), in order.
@@ -86,4 +86,4 @@ inline void check_tag_generations(net::io_context& ioc, Store& store) {
   EXPECT_EQ(get("page:1", both).generations, (std::vector<std::uint64_t>{2, 1}));
 }
 
-}  // namespace foilcache::cache::test_contract
+}  // namespace foilcache::store::test_contract

@@ -1,4 +1,4 @@
-#include "proxy/cache/redis_store.hpp"
+#include "proxy/store/redis_store.hpp"
 #include "proxy/cache/entry_codec.hpp"
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace foilcache::cache {
+namespace foilcache::store {
 namespace {
 constexpr std::string_view kGenerationInfix = "@gen:";
 constexpr std::string_view kStatsSuffix = "@stats";
@@ -126,7 +126,7 @@ net::awaitable<GetResult> RedisStore::get(std::string key, std::span<const std::
     out.status = StoreStatus::kUnavailable;  // not what GET answers: something is off
     co_return out;
   }
-  EntryPtr entry = decode_entry(result.reply.str());
+  EntryPtr entry = cache::decode_entry(result.reply.str());
   if (!entry) {
     corrupt_entries_.fetch_add(1, std::memory_order_relaxed);
     co_return out;
@@ -156,7 +156,7 @@ net::awaitable<StoreStatus> RedisStore::put(std::string key, EntryPtr entry, std
   if (!entry) co_return StoreStatus::kUnavailable;
   if (keep.count() <= 0) co_return StoreStatus::kOk;  // nothing to keep
   const std::string full = full_key(key);
-  const std::string value = encode_entry(*entry);
+  const std::string value = cache::encode_entry(*entry);
   char ms[24];
   const auto [end, ec] = std::to_chars(ms, ms + sizeof(ms), keep.count());
   const std::array<std::string_view, 5> argv{"SET", full, value, "PX", std::string_view(ms, end - ms)};
@@ -280,7 +280,7 @@ net::awaitable<void> RedisStore::unlock(std::string key, std::string token, bool
   }
 }
 
-net::awaitable<StoreStatus> RedisStore::add_counters(Counters deltas) {
+net::awaitable<StoreStatus> RedisStore::add(Counters deltas) {
   std::vector<std::string> values;
   values.reserve(deltas.size());
   for (const auto& [name, delta] : deltas) values.push_back(std::to_string(delta));
@@ -296,7 +296,7 @@ net::awaitable<StoreStatus> RedisStore::add_counters(Counters deltas) {
   co_return StoreStatus::kOk;
 }
 
-net::awaitable<std::optional<Counters>> RedisStore::read_counters() {
+net::awaitable<std::optional<Counters>> RedisStore::read() {
   const std::array<std::string_view, 2> argv{"HGETALL", stats_key_};
   redis::Result result = co_await client_->command(argv);
   if (result.ec || result.reply.type != redis::ReplyType::kArray) co_return std::nullopt;
@@ -311,20 +311,16 @@ net::awaitable<std::optional<Counters>> RedisStore::read_counters() {
   co_return out;
 }
 
-net::awaitable<StoreStatus> RedisStore::reset_counters() {
+net::awaitable<StoreStatus> RedisStore::reset() {
   const std::array<std::string_view, 2> argv{"UNLINK", stats_key_};
   redis::Result result = co_await client_->command(argv);
   co_return result.ec || result.reply.type != redis::ReplyType::kInteger ? StoreStatus::kUnavailable
                                                                           : StoreStatus::kOk;
 }
 
-StoreFactory make_redis_store_factory(config::RedisConfig config, redis::LogFn log) {
-  return [config = std::move(config), log = std::move(log)](net::io_context& ioc) -> std::unique_ptr<Store> {
-    auto client = std::make_shared<redis::RedisClient>(ioc, config, log);
-    client->start();
-    std::string prefix = config.prefix;
-    return std::make_unique<RedisStore>(std::move(client), std::move(prefix));
-  };
+Health RedisStore::health() const {
+  const bool up = client_->connected();
+  return Health{up, client_->breaker_state() != redis::BreakerState::kClosed, up ? "enabled" : "degraded"};
 }
 
-}  // namespace foilcache::cache
+}  // namespace foilcache::store

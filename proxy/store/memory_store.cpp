@@ -1,4 +1,4 @@
-#include "proxy/cache/memory_store.hpp"
+#include "proxy/store/memory_store.hpp"
 
 #include <fnmatch.h>
 
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <unordered_map>
 
-namespace foilcache::cache {
+namespace foilcache::store {
 
 using TimePoint = std::chrono::steady_clock::time_point;
 
@@ -41,9 +41,8 @@ struct MemoryCache::Shard {
   }
 };
 
-MemoryCache::MemoryCache(config::MemoryStoreConfig config, Clock clock, std::size_t max_shards)
-    : max_bytes_(config.max_bytes), clock_(std::move(clock)) {
-  if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
+MemoryCache::MemoryCache(config::MemoryStoreConfig config, const common::Clock& clock, std::size_t max_shards)
+    : max_bytes_(config.max_bytes), clock_(clock) {
   const std::size_t count = std::clamp<std::size_t>(max_bytes_ / kMinShardBytes, 1, std::max<std::size_t>(max_shards, 1));
   shards_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -63,7 +62,7 @@ MemoryCache::Shard& MemoryCache::shard_for(std::string_view key) const {
 
 EntryPtr MemoryCache::get(std::string_view key) {
   Shard& shard = shard_for(key);
-  const TimePoint now = clock_();
+  const TimePoint now = clock_.steady_now();
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return nullptr;
@@ -84,7 +83,7 @@ bool MemoryCache::put(std::string key, EntryPtr entry, std::chrono::milliseconds
     erase(key);  // a stale smaller version must not outlive the rejected replacement
     return false;
   }
-  const TimePoint expires_at = clock_() + keep;
+  const TimePoint expires_at = clock_.steady_now() + keep;
 
   std::lock_guard lock(shard.mutex);
   if (auto found = shard.index.find(key); found != shard.index.end()) shard.remove(found->second);
@@ -100,7 +99,7 @@ bool MemoryCache::put(std::string key, EntryPtr entry, std::chrono::milliseconds
 
 bool MemoryCache::erase(std::string_view key) {
   Shard& shard = shard_for(key);
-  const TimePoint now = clock_();
+  const TimePoint now = clock_.steady_now();
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return false;
@@ -114,7 +113,7 @@ std::size_t MemoryCache::clear() {
 }
 
 std::size_t MemoryCache::erase_if(const Predicate& pred) {
-  const TimePoint now = clock_();
+  const TimePoint now = clock_.steady_now();
   std::size_t erased = 0;
   for (auto& shard : shards_) {
     std::lock_guard lock(shard->mutex);
@@ -134,7 +133,7 @@ std::size_t MemoryCache::erase_if(const Predicate& pred) {
 }
 
 void MemoryCache::for_each(const Visitor& visit) const {
-  const TimePoint now = clock_();
+  const TimePoint now = clock_.steady_now();
   for (const auto& shard : shards_) {
     std::lock_guard lock(shard->mutex);
     for (const auto& node : shard->lru) {
@@ -230,10 +229,5 @@ net::awaitable<CountResult> MemoryStore::count() {
   co_return CountResult{StoreStatus::kOk, live};
 }
 
-StoreFactory make_memory_store_factory(std::shared_ptr<MemoryCache> cache) {
-  return [cache = std::move(cache)](net::io_context&) -> std::unique_ptr<Store> {
-    return std::make_unique<MemoryStore>(cache);
-  };
-}
 
-}  // namespace foilcache::cache
+}  // namespace foilcache::store

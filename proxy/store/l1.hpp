@@ -14,7 +14,7 @@
 // when nothing was heard for max_staleness (Redis down, subscription lost) the L1 is not
 // used; when it is heard again after such a gap, the L1 is emptied first (messages may have
 // been missed). So an instance serves an entry invalidated elsewhere for at most
-// max_staleness, and normally not at all (see the acknowledgements in admin_api.cpp).
+// max_staleness, and normally not at all (see the acknowledgements in invalidation_bus.hpp).
 //
 // Threading: every member may be called from any thread.
 #pragma once
@@ -29,28 +29,17 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/cache/memory_store.hpp"
+#include "common/clock.hpp"
+#include "proxy/store/invalidation.hpp"
+#include "proxy/store/memory_store.hpp"
 #include "proxy/config/config.hpp"
 
-namespace foilcache::cache {
-
-// One message on the invalidation channel.
-struct Invalidation {
-  enum class Kind { kTag, kKey, kPattern, kClear, kHeartbeat };
-  Kind kind = Kind::kHeartbeat;
-  std::string value;            // tag name, rendered key or glob ("" for clear, heartbeat)
-  std::uint64_t generation = 0;  // kTag: the tag's generation after the invalidation
-  std::string id;               // "<instance>:<sequence>": what receivers acknowledge
-
-  // "<kind> <id> <generation> <value>" (value last: it may contain spaces).
-  std::string encode() const;
-  static std::optional<Invalidation> decode(std::string_view text);
-};
+namespace foilcache::store {
 
 class L1 {
  public:
-  using Clock = std::function<std::chrono::steady_clock::time_point()>;
-  explicit L1(config::L1Config config, Clock clock = {});
+  // Trust is measured on `clock`'s steady time (it must outlive the L1).
+  explicit L1(config::L1Config config, const common::Clock& clock = common::Clock::real());
 
   // The live entry under `key`, or null (absent, expired, or the L1 is not trusted now).
   EntryPtr get(std::string_view key);
@@ -71,10 +60,10 @@ class L1 {
   MemoryCache& cache() { return cache_; }
 
  private:
-  std::chrono::steady_clock::time_point now() const { return clock_ ? clock_() : std::chrono::steady_clock::now(); }
+  std::chrono::steady_clock::time_point now() const { return clock_.steady_now(); }
 
   config::L1Config config_;
-  Clock clock_;
+  const common::Clock& clock_;
   MemoryCache cache_;
   std::atomic<std::int64_t> last_heard_ns_{std::numeric_limits<std::int64_t>::min()};
   std::atomic<bool> lost_{true};  // not heard within the bound since the last clear
@@ -86,4 +75,4 @@ class L1 {
   mutable std::array<std::atomic<std::uint64_t>, kSlots> generations_{};  // latest heard, by tag hash
 };
 
-}  // namespace foilcache::cache
+}  // namespace foilcache::store

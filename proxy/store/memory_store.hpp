@@ -12,10 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/cache/store.hpp"
+#include "common/clock.hpp"
+#include "proxy/store/store.hpp"
 #include "proxy/config/config.hpp"
 
-namespace foilcache::cache {
+namespace foilcache::store {
 
 // Thread-safe, byte-bounded LRU of entries with a keep-until deadline. Keys are hashed to
 // shards, each with its own mutex and LRU list, so io threads rarely contend; the byte
@@ -23,15 +24,15 @@ namespace foilcache::cache {
 // get and by the admin helpers). Safe to call from any thread.
 class MemoryCache {
  public:
-  using Clock = std::function<std::chrono::steady_clock::time_point()>;
   // Visitor of for_each / erase_if: the rendered key (no prefix) and the live entry.
   using Visitor = std::function<void(std::string_view key, const EntryPtr& entry)>;
   using Predicate = std::function<bool(std::string_view key, const Entry& entry)>;
 
-  // `clock` defaults to steady_clock::now (tests inject their own). `max_shards` is an
+  // Expiry uses `clock`'s steady time (it must outlive the cache). `max_shards` is an
   // upper bound: fewer shards are used when max_bytes is small, so that every shard can
   // hold at least kMinShardBytes (and a small cache behaves as one exact LRU).
-  explicit MemoryCache(config::MemoryStoreConfig config, Clock clock = {}, std::size_t max_shards = 16);
+  explicit MemoryCache(config::MemoryStoreConfig config, const common::Clock& clock = common::Clock::real(),
+                       std::size_t max_shards = 16);
   ~MemoryCache();
   MemoryCache(const MemoryCache&) = delete;
   MemoryCache& operator=(const MemoryCache&) = delete;
@@ -58,7 +59,7 @@ class MemoryCache {
   std::size_t shard_count() const { return shards_.size(); }
   std::size_t evictions() const;  // entries evicted for space since construction
 
-  // Tag generations (Store::invalidate_tag): 0 until a tag is first invalidated. A fixed
+  // Tag generations (EntryStore::invalidate_tag): 0 until a tag is first invalidated. A fixed
   // table of atomics indexed by a hash of the tag, so a hit takes no lock: two tags sharing
   // a slot invalidate each other's entries too (safe; it only costs hits).
   std::uint64_t generation(std::string_view tag) const;
@@ -71,28 +72,27 @@ class MemoryCache {
   Shard& shard_for(std::string_view key) const;
 
   std::size_t max_bytes_;
-  Clock clock_;
+  const common::Clock& clock_;
   std::vector<std::unique_ptr<Shard>> shards_;
   static constexpr std::size_t kGenerationSlots = 256;
   std::array<std::atomic<std::uint64_t>, kGenerationSlots> generations_{};
 };
 
-// Per-thread view of a shared MemoryCache implementing Store. Every operation completes
-// without suspending. mode() is "memory"; available() is always true.
-class MemoryStore final : public Store {
+// Per-thread view of a shared MemoryCache implementing EntryStore (it has no other
+// instance to share a lock, counters or a channel with). Every operation completes without
+// suspending. Health: always available, mode "memory".
+class MemoryStore final : public EntryStore {
  public:
   explicit MemoryStore(std::shared_ptr<MemoryCache> cache);
 
-  using Store::get;
   net::awaitable<GetResult> get(std::string key, std::span<const std::string> tags) override;
   // kUnavailable when the entry is larger than the cache can hold.
   net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
   net::awaitable<StoreStatus> del(std::string key) override;
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
-  net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation = nullptr) override;
-  bool available() const override { return true; }
-  const char* mode() const override { return "memory"; }
+  net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation) override;
+  Health health() const override { return Health{true, false, "memory"}; }
 
   MemoryCache& cache() { return *cache_; }
 
@@ -100,7 +100,4 @@ class MemoryStore final : public Store {
   std::shared_ptr<MemoryCache> cache_;
 };
 
-// A factory whose stores all share `cache`.
-StoreFactory make_memory_store_factory(std::shared_ptr<MemoryCache> cache);
-
-}  // namespace foilcache::cache
+}  // namespace foilcache::store

@@ -1,4 +1,5 @@
-// cache::Store over Redis: one RedisStore (and its RedisClient) per io thread.
+// The Redis back-end: entries, the fetch lock, the shared counters and the invalidation
+// channel of every instance sharing one Redis. One RedisStore (and its RedisClient) per io thread.
 #pragma once
 
 #include <atomic>
@@ -6,11 +7,11 @@
 #include <memory>
 #include <string>
 
-#include "proxy/cache/store.hpp"
+#include "proxy/store/store.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/redis/redis_client.hpp"
 
-namespace foilcache::cache {
+namespace foilcache::store {
 
 // Every entry is `prefix + key`; values are encode_entry() bytes. foilcache's own
 // bookkeeping lives beside them under `prefix + "@"`, which no rendered key can start with
@@ -19,32 +20,30 @@ namespace foilcache::cache {
 //   <prefix>@stats      the shared counters (a hash; HINCRBY)
 //   <prefix>@lock:<key> the coalescing lock of an entry (SET NX PX GET; a token or "pass")
 //   <prefix>@ack:<id>   how many instances applied an invalidation message (INCR, 10 s TTL)
-// and the pub/sub channel <prefix>@invalidate (cache::L1).
+// and the pub/sub channel <prefix>@invalidate (store::InvalidationBus).
 // Admin scans (clear, pattern, count) skip them. Every command names one key, so the
 // layout works unchanged on a Redis Cluster.
 // - get: GET key pipelined with GET of each tag's generation (one round trip), then
-//   decode_entry and the validity check of Store::get. A value that does not decode
+//   decode_entry and the validity check of EntryStore::get. A value that does not decode
 //   (another writer, an older format) is reported as kNotFound, not kUnavailable: the
 //   caller refetches and the next put overwrites it; corrupt_entries() counts them.
 // - invalidate_tag: INCR <prefix>@gen:<tag>.
 // - put: SET key value PX keep (keep <= 0: nothing stored, kOk).
 // - del: UNLINK (kOk if a key was removed, kNotFound otherwise).
 // - any client error (not connected, timeout, lost connection) or error reply: kUnavailable.
-// mode(): "enabled" while connected, "degraded" otherwise.
 // Threading: the client's io_context thread only (see RedisClient).
-class RedisStore final : public Store {
+class RedisStore final : public EntryStore, public FetchLock, public SharedCounters, public InvalidationChannel {
  public:
   // Precondition: `client` runs on the io_context of the callers. Does not start it.
   RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix);
 
-  using Store::get;
   net::awaitable<GetResult> get(std::string key, std::span<const std::string> tags) override;
   net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
   net::awaitable<StoreStatus> del(std::string key) override;
   // SCAN MATCH <prefix><glob> in batches of kScanBatch; remove_matching UNLINKs each batch.
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
-  net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation = nullptr) override;
+  net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation) override;
   net::awaitable<std::optional<std::int64_t>> publish(std::string message) override;
   net::awaitable<void> acknowledge(std::string id) override;
   net::awaitable<std::optional<std::int64_t>> acknowledgements(std::string id) override;
@@ -52,13 +51,12 @@ class RedisStore final : public Store {
   std::string channel() const { return prefix_ + "@invalidate"; }
   net::awaitable<LockResult> try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) override;
   net::awaitable<void> unlock(std::string key, std::string token, bool pass) override;
-  bool shares_counters() const override { return true; }
-  net::awaitable<StoreStatus> add_counters(Counters deltas) override;
-  net::awaitable<std::optional<Counters>> read_counters() override;
-  net::awaitable<StoreStatus> reset_counters() override;
-  bool available() const override { return client_->connected(); }
-  bool breaker_open() const override { return client_->breaker_state() != redis::BreakerState::kClosed; }
-  const char* mode() const override { return available() ? "enabled" : "degraded"; }
+  // The shared counters: HINCRBY / HGETALL / UNLINK of <prefix>@stats.
+  net::awaitable<StoreStatus> add(Counters deltas) override;
+  net::awaitable<std::optional<Counters>> read() override;
+  net::awaitable<StoreStatus> reset() override;
+  // "enabled" while connected, "degraded" otherwise.
+  Health health() const override;
 
   // The underlying client (for admin commands such as SCAN) and the key prefix.
   redis::RedisClient& client() { return *client_; }
@@ -80,8 +78,4 @@ class RedisStore final : public Store {
   std::atomic<std::uint64_t> corrupt_entries_{0};
 };
 
-// Each call makes a RedisClient on the given io_context, starts it (it connects in the
-// background) and wraps it in a RedisStore. Never blocks, never fails when Redis is down.
-StoreFactory make_redis_store_factory(config::RedisConfig config, redis::LogFn log = {});
-
-}  // namespace foilcache::cache
+}  // namespace foilcache::store
