@@ -10,38 +10,47 @@
 //   DELETE /api/cache/keys/{key}           removes it; 404 if absent
 //   POST   /api/cache/invalidate/{tag}     every entry of routes tagged {tag}, in O(1); 404 for
 //                                          a tag no route has
-// and, with its own authentication (an HMAC signature, not the bearer token):
-//   POST   /api/cache/webhook              the library updater's events -> tags (handle_webhook)
+// The webhook (/api/cache/webhook) has its own handler and authentication (webhook_handler.hpp).
 #pragma once
 
-#include <string>
-#include <vector>
+#include <string_view>
 
+#include "common/clock.hpp"
+#include "proxy/admin/admin_json.hpp"
+#include "proxy/http/handler.hpp"
 #include "proxy/metrics/stats.hpp"
-#include "proxy/app/worker.hpp"
-#include "common/net.hpp"
+#include "proxy/store/invalidator.hpp"
+#include "proxy/store/store.hpp"
 
 namespace foilcache::admin {
 
-// True when `token` (from the Authorization header) equals `expected`, compared in
-// constant time whatever the lengths (digests of both are compared).
+// True when `authorization` is "Bearer <token>" and token equals `expected`, compared in
+// constant time whatever the lengths (digests of both are compared). False when `expected`
+// is empty.
 bool token_matches(std::string_view authorization, std::string_view expected);
 
-// Invalidates `tags` (Store::invalidate_tag, counted in metrics), then tells
-// shared.on_invalidated (warming). False when the store failed: a tag may be left as it was.
-net::awaitable<bool> invalidate_tags(app::Worker& worker, const std::vector<std::string>& tags);
+class AdminApi final : public http_server::Handler {
+ public:
+  // One per io thread; every reference outlives it. `counters` null: stats are this
+  // process's own (memory mode).
+  AdminApi(store::EntryStore& store, store::SharedCounters* counters, store::Invalidator& invalidator,
+           metrics::Stats& stats, const common::Clock& clock)
+      : store_(store), counters_(counters), invalidator_(invalidator), stats_(stats), clock_(clock) {}
 
-// Answers one webhook delivery (INTERFACE.md "Webhook"): 403 when no secret is configured,
-// 401 when the signature is missing, wrong or outside the replay window, 400 when the body
-// is not a JSON object with an "event" string, 503 when the store could not invalidate,
-// else 200 {"event":..,"invalidated_tags":[..]} once every mapped tag is invalidated for
-// every instance sharing the store. Redelivery is harmless (the tags are invalidated again).
-net::awaitable<http::response<http::string_body>> handle_webhook(app::Worker& worker,
-                                                                 const http::request<http::string_body>& request);
+  net::awaitable<http_server::Outcome> handle(http_server::Exchange& ex, const http_server::Decision& d) override;
 
-// Answers one admin request. Precondition: the path starts with /api/cache; runs on
-// worker.ioc's thread and uses worker.store (store operations never block Redis).
-net::awaitable<http::response<http::string_body>> handle_admin(app::Worker& worker, metrics::Stats& stats,
-                                                               const http::request_header<>& request);
+ private:
+  net::awaitable<Response> answer(const http_server::Exchange& ex);
+  net::awaitable<Response> info(const http_server::Exchange& ex);
+  net::awaitable<Response> key_metadata(const http_server::Exchange& ex, const std::string& key);
+  net::awaitable<Response> remove(unsigned version, std::string glob, const char* field);
+  net::awaitable<Response> invalidate_tag(const http_server::Exchange& ex, const std::string& tag);
+
+  store::EntryStore& store_;
+  store::SharedCounters* counters_;
+  store::Invalidator& invalidator_;
+  metrics::Stats& stats_;
+  const common::Clock& clock_;
+};
 
 }  // namespace foilcache::admin

@@ -1,5 +1,6 @@
-// The server: one Worker per io thread, each with its own SO_REUSEPORT acceptor, store and
-// upstream pool; signal handling (SIGINT/SIGTERM drain, SIGHUP reload).
+// The server: one Worker per io thread, each with its own SO_REUSEPORT listener, storage
+// and upstream pool; the L1 tier and its subscriber; warming; signal handling (SIGINT and
+// SIGTERM drain, SIGHUP reloads).
 #pragma once
 
 #include <memory>
@@ -9,7 +10,6 @@
 
 #include "proxy/app/warmer.hpp"
 #include "proxy/app/worker.hpp"
-#include "proxy/store/store.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/metrics/metrics.hpp"
 #include "proxy/redis/redis_client.hpp"
@@ -47,20 +47,18 @@ class Server {
 
  private:
   void reload_from_file();
-  // Creates the L1 tier, its subscriber and the heartbeat on the first worker.
+  // The subscriber that keeps the L1 coherent and the heartbeat, on the first worker.
   void start_l1(Worker& first);
+  std::shared_ptr<const http_server::Snapshot> snapshot_of(std::shared_ptr<const config::Config> config);
 
   std::shared_ptr<const config::Config> config_;
   std::string config_path_;
-  std::shared_ptr<store::MemoryCache> memory_;  // memory mode only
   std::unique_ptr<metrics::Metrics> metrics_;  // outlives the workers, which point to it
-  SharedState shared_;
+  std::unique_ptr<store::L1> l1_;              // Redis mode with l1.enabled
+  Shared shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::vector<std::thread> threads_;
   std::unique_ptr<Warmer> warmer_;  // on the first worker; destroyed before it
-  // The L1 tier and the subscriber that keeps it coherent (Redis mode with l1.enabled).
-  std::unique_ptr<store::L1> l1_;
   std::shared_ptr<redis::RedisClient> subscriber_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;

@@ -45,40 +45,40 @@ tcp::endpoint loopback_for(const std::string& host, std::uint16_t port) {
 Warmer::Warmer(Worker& worker, tcp::endpoint self) : worker_(worker), self_(std::move(self)) {}
 
 void Warmer::start() {
-  if (worker_.config->warm.empty()) return;
-  net::co_spawn(worker_.ioc, start_when_store_ready(), net::detached);
+  if (worker_.config().warm.empty()) return;
+  net::co_spawn(worker_.ioc(), start_when_store_ready(), net::detached);
 }
 
 void Warmer::warm_tags(std::vector<std::string> tags) {
-  net::post(worker_.ioc, [this, tags = std::move(tags)] {
-    auto requests = select(*worker_.config, tags);
+  net::post(worker_.ioc(), [this, tags = std::move(tags)] {
+    auto requests = select(worker_.config(), tags);
     if (requests.empty()) return;
     std::string why = "invalidated";
     for (const auto& tag : tags) why += " " + tag;
-    net::co_spawn(worker_.ioc, round(std::move(requests), std::move(why)), net::detached);
+    net::co_spawn(worker_.ioc(), round(std::move(requests), std::move(why)), net::detached);
   });
 }
 
 net::awaitable<void> Warmer::start_when_store_ready() {
   // Warming while Redis is still connecting would only BYPASS: wait for it, a bounded time.
   const auto deadline = std::chrono::steady_clock::now() + kStoreWaitBound;
-  net::steady_timer timer(worker_.ioc);
-  while (!worker_.backend.entries->health().available && std::chrono::steady_clock::now() < deadline &&
-         !worker_.shared.draining.load()) {
+  net::steady_timer timer(worker_.ioc());
+  while (!worker_.store().health().available && std::chrono::steady_clock::now() < deadline &&
+         !worker_.shared().drain.is_draining()) {
     timer.expires_after(kStoreWaitStep);
     co_await timer.async_wait(kNoThrow);
   }
-  co_await round(select(*worker_.config, {}), "start-up");
+  co_await round(select(worker_.config(), {}), "start-up");
 }
 
 net::awaitable<void> Warmer::round(std::vector<config::WarmRequest> requests, std::string why) {
   if (requests.empty()) co_return;
-  const std::size_t lanes = std::min(requests.size(), std::max<std::size_t>(1, worker_.config->limits.warm_concurrency));
+  const std::size_t lanes = std::min(requests.size(), std::max<std::size_t>(1, worker_.config().limits.warm_concurrency));
   std::size_t next = 0;
   std::size_t stored = 0;
   std::size_t failed = 0;
   std::size_t left = lanes;
-  net::steady_timer done(worker_.ioc, net::steady_timer::time_point::max());
+  net::steady_timer done(worker_.ioc(), net::steady_timer::time_point::max());
   // Each lane takes the next request until none is left. Everything runs on this thread,
   // and this frame outlives the lanes (it waits for the last one): plain locals suffice.
   auto lane = [&]() -> net::awaitable<void> {
@@ -88,7 +88,7 @@ net::awaitable<void> Warmer::round(std::vector<config::WarmRequest> requests, st
       completed_.fetch_add(1, std::memory_order_relaxed);
       if (!result.ok) {
         ++failed;
-        if (auto* m = worker_.shared.metrics) m->count_error(metrics::ErrorKind::kWarmFailed);
+        if (auto* m = worker_.shared().metrics) m->count_error(metrics::ErrorKind::kWarmFailed);
         log::warn("warm: GET " + request.target + " failed: " + result.error);
       } else if (result.x_cache == "MISS") {
         ++stored;
@@ -96,15 +96,15 @@ net::awaitable<void> Warmer::round(std::vector<config::WarmRequest> requests, st
     }
     if (--left == 0) done.cancel();
   };
-  for (std::size_t i = 0; i < lanes; ++i) net::co_spawn(worker_.ioc, lane(), net::detached);
+  for (std::size_t i = 0; i < lanes; ++i) net::co_spawn(worker_.ioc(), lane(), net::detached);
   co_await done.async_wait(kNoThrow);
   log::info("warm (" + why + "): " + std::to_string(requests.size()) + " request(s), " + std::to_string(stored) +
             " fetched and stored, " + std::to_string(failed) + " failed");
 }
 
 net::awaitable<Warmer::Result> Warmer::fetch(const config::WarmRequest& request) {
-  const auto& timeouts = worker_.config->timeouts;
-  beast::tcp_stream stream(worker_.ioc);
+  const auto& timeouts = worker_.config().timeouts;
+  beast::tcp_stream stream(worker_.ioc());
   stream.expires_after(timeouts.upstream_connect + timeouts.upstream_response);
   Result result;
   auto [cec] = co_await stream.async_connect(self_, kNoThrow);
@@ -126,7 +126,7 @@ net::awaitable<Warmer::Result> Warmer::fetch(const config::WarmRequest& request)
   }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(std::max(worker_.config->limits.max_entry_bytes, std::size_t{64} << 20));
+  parser.body_limit(std::max(worker_.config().limits.max_entry_bytes, std::size_t{64} << 20));
   auto [rec, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
   if (rec) {
     result.error = "response: " + rec.message();

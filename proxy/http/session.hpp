@@ -1,18 +1,34 @@
-// One downstream (client) connection: HTTP/1.1 keep-alive loop with per-phase timeouts
-// and abuse limits; answers the proxy's own paths and hands everything else to
-// cache::handle_request.
+// One downstream (client) connection: the HTTP/1.1 keep-alive loop with per-phase
+// timeouts and abuse limits. It reads each request header, asks decide() where it goes,
+// hands it to that target's Handler and writes the access-log line.
 #pragma once
 
-#include "proxy/app/worker.hpp"
 #include "common/net.hpp"
+#include "proxy/http/drain.hpp"
+#include "proxy/http/handler.hpp"
+
+namespace foilcache::log {
+class AccessLog;
+}  // namespace foilcache::log
+
+namespace foilcache::metrics {
+class Metrics;
+}  // namespace foilcache::metrics
 
 namespace foilcache::http_server {
 
-// Serves `socket` until the client closes, a timeout fires, an error occurs or the server
-// drains. Runs on worker.ioc's thread; owns the socket.
-net::awaitable<void> serve_connection(tcp::socket socket, app::Worker& worker);
+// What every session of one io thread shares. All of it outlives the sessions.
+struct SessionContext {
+  const ConfigSlot& slot;
+  const Handlers& handlers;
+  DrainState& drain;
+  IdleSet& idle;
+  log::AccessLog* access_log = nullptr;  // null: no access log
+  metrics::Metrics* metrics = nullptr;   // null in tests
+};
 
-// True for the paths the proxy answers itself and never forwards.
-bool is_own_path(std::string_view path);
+// Serves `socket` until the client closes, a timeout fires, an error occurs or the server
+// drains. Owns the socket; runs on the io thread of `context`.
+net::awaitable<void> serve_connection(tcp::socket socket, const SessionContext& context);
 
 }  // namespace foilcache::http_server

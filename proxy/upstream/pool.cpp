@@ -1,12 +1,10 @@
-#include "proxy/upstream/upstream_pool.hpp"
+#include "proxy/upstream/pool.hpp"
 
 #include <sys/socket.h>
 
 #include <cerrno>
 
 namespace foilcache::upstream {
-namespace {
-}  // namespace
 
 Pool::Pool(net::any_io_executor ex, config::UpstreamAddress address, config::TimeoutsConfig timeouts,
            std::size_t max_idle)

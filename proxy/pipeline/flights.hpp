@@ -3,7 +3,7 @@
 // the others follow: they wait, bounded, for the leader's entry and answer from it.
 // Requests with different keys (in particular different {user} values) never meet here:
 // the key is the whole identity of a flight. Across processes the leader also takes a
-// Redis lock (Store::try_lock); that protocol lives in the proxy handler.
+// Redis lock (store::FetchLock); that protocol lives in coalescer.hpp.
 //
 // Threading: the registry is shared by every io thread (a mutex around a map, touched
 // once per miss, never on hits); a follower is woken on its own executor.
@@ -19,7 +19,9 @@
 #include "proxy/cache/entry.hpp"
 #include "common/net.hpp"
 
-namespace foilcache::cache {
+namespace foilcache::pipeline {
+
+using cache::EntryPtr;
 
 struct Waiter;  // a follower's wake-up (coalescing.cpp)
 
@@ -91,4 +93,4 @@ class FlightGuard {
   Flights::FlightPtr flight_;
 };
 
-}  // namespace foilcache::cache
+}  // namespace foilcache::pipeline

@@ -1,6 +1,6 @@
-#include "proxy/cache/coalescing.hpp"
+#include "proxy/pipeline/flights.hpp"
 
-namespace foilcache::cache {
+namespace foilcache::pipeline {
 namespace {
 }  // namespace
 
@@ -86,4 +86,4 @@ std::size_t Flights::in_flight() const {
   return flights_.size();
 }
 
-}  // namespace foilcache::cache
+}  // namespace foilcache::pipeline

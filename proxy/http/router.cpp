@@ -1,0 +1,43 @@
+#include "proxy/http/router.hpp"
+
+#include "proxy/config/route_table.hpp"
+
+namespace foilcache::http_server {
+namespace {
+
+constexpr std::string_view kWebhookPath = "/api/cache/webhook";
+
+}  // namespace
+
+bool is_admin_path(std::string_view path) { return path == "/api/cache" || path.starts_with("/api/cache/"); }
+
+bool is_own_path(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || is_admin_path(path);
+}
+
+Decision decide(const config::Config& config, const http::request_header<>& request) {
+  Decision d;
+  const std::string_view target = request.target();
+  const auto question = target.find('?');
+  d.path = target.substr(0, question);
+  d.query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  if (is_own_path(d.path)) {
+    d.target = d.path == "/healthz"      ? Target::kHealth
+               : d.path == "/readyz"     ? Target::kReady
+               : d.path == "/metrics"    ? Target::kMetrics
+               : d.path == kWebhookPath  ? Target::kWebhook
+                                         : Target::kAdmin;
+    return d;
+  }
+  if (request.count(http::field::upgrade) != 0) {
+    d.target = Target::kUpgrade;
+    return d;
+  }
+  d.route = config::match_route(config, request.method_string(), d.path, d.params);
+  if (d.route == nullptr) return d;
+  d.target = Target::kRouted;
+  d.route_index = static_cast<std::size_t>(d.route - config.routes.data());
+  return d;
+}
+
+}  // namespace foilcache::http_server

@@ -1,0 +1,45 @@
+// Every top-level routing decision, pure (Seastar's routes: the proxy's own paths first,
+// then ordered rules). http_server::decide is the only place a request is routed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "common/net.hpp"
+#include "proxy/config/config.hpp"
+
+namespace foilcache::http_server {
+
+// Where a request goes (Handlers::by_target has one handler per value).
+enum class Target : std::uint8_t {
+  kHealth,   // GET /healthz
+  kReady,    // GET /readyz
+  kMetrics,  // GET /metrics
+  kWebhook,  // /api/cache/webhook (signed events)
+  kAdmin,    // /api/cache and /api/cache/... (bearer token)
+  kUpgrade,  // any other request with Upgrade: tunnelled, even when a route matches
+  kRouted,   // the first route whose method (HEAD matches GET) and raw path match
+  kPass,     // everything else: streamed through
+};
+inline constexpr std::size_t kTargetCount = 8;
+
+struct Decision {
+  Target target = Target::kPass;
+  const config::Route* route = nullptr;  // kRouted: the route (owned by the config)
+  std::size_t route_index = 0;           // kRouted: its index in config.routes
+  config::PathParams params;             // kRouted: its {name} captures, decoded
+  std::string_view path;                 // the raw path (a view into the request target)
+  std::string_view query;                // the raw query, without '?', may be empty
+};
+
+// Decides for `request` as received (before any header is rewritten): own paths, then
+// Upgrade, then routes, else pass. The views point into `request`'s target.
+Decision decide(const config::Config& config, const http::request_header<>& request);
+
+// True for the paths the proxy answers itself and never forwards.
+bool is_own_path(std::string_view path);
+// True for /api/cache and /api/cache/... (the admin API and the webhook).
+bool is_admin_path(std::string_view path);
+
+}  // namespace foilcache::http_server

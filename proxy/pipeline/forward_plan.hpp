@@ -1,0 +1,64 @@
+// The state the pipeline's steps share for one request (Pingora's session context), and
+// what a forward should do with the app's answer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/cache/cache_status.hpp"
+#include "proxy/cache/entry.hpp"
+#include "proxy/http/handler.hpp"
+#include "proxy/pipeline/flights.hpp"
+
+namespace foilcache::metrics {
+struct RouteSeries;
+}  // namespace foilcache::metrics
+
+namespace foilcache::pipeline {
+
+// One request as the pipeline sees it. Lives on the handler's coroutine frame.
+struct Request {
+  Request(http_server::Exchange& exchange, const config::Route* matched, const metrics::RouteSeries* metric_series)
+      : ex(exchange), config(exchange.config()), route(matched), series(metric_series) {
+    const auto& header = exchange.parser.get();
+    head = header.method() == http::verb::head;
+    version = header.version();
+    client_keep_alive = header.keep_alive();
+    has_body = exchange.parser.chunked() || exchange.parser.content_length().value_or(0) > 0;
+    expect_continue = beast::iequals(header[http::field::expect], "100-continue");
+  }
+
+  http_server::Exchange& ex;
+  const config::Config& config;
+  const config::Route* route;             // null: unrouted
+  const metrics::RouteSeries* series;     // null without metrics
+  bool head = false;                      // client asked HEAD
+  unsigned version = 11;                  // client HTTP version
+  bool client_keep_alive = false;         // client allows keep-alive
+  bool has_body = false;                  // request carries a body
+  bool expect_continue = false;           // client waits for 100 Continue
+  bool accepts_gzip = false;              // Accept-Encoding allows gzip (routed requests)
+  std::chrono::steady_clock::time_point upstream_started{};  // when the app was first called
+  std::chrono::nanoseconds upstream{0};   // time spent on the app so far
+
+  http::request<http::empty_body>& header() { return ex.parser.get(); }
+  bool keep_alive() const { return client_keep_alive && !ex.draining(); }
+};
+
+// What a forward does with the app's answer. Passed by reference to a named local: GCC 12
+// destroys a braced temporary passed by value to a coroutine twice.
+struct ForwardPlan {
+  const char* x_cache = "";                // "" for unrouted requests
+  bool store = false;                      // try to store the answer under `key`
+  std::string key;
+  std::vector<std::uint64_t> generations;  // of the route's tags at lookup: recorded in the entry
+  std::string cache_status{cache::kStatusBypass};  // Cache-Status (RFC 9211) sent
+  cache::EntryPtr stale;                   // an expired entry, for stale-if-error
+  FlightGuard* flight = nullptr;           // set when this request leads a coalesced fetch
+  bool stored = false;                     // a storable entry was made (and published)
+  bool publish_only = false;               // give the entry to coalesced followers, do not store it
+};
+
+}  // namespace foilcache::pipeline

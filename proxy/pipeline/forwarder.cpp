@@ -1,0 +1,160 @@
+#include "proxy/pipeline/forwarder.hpp"
+
+#include "proxy/cache/entry_builder.hpp"
+#include "proxy/cache/policy.hpp"
+#include "proxy/http/forwarding.hpp"
+#include "proxy/metrics/metrics.hpp"
+#include "proxy/pipeline/upstream_errors.hpp"
+
+namespace foilcache::pipeline {
+namespace {
+
+bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
+
+}  // namespace
+
+cache::EntryPtr Forwarder::make_entry(Request& req, ForwardPlan& plan, const http::response_header<>& response,
+                                      std::string body) {
+  auto entry = cache::build_entry(*req.route, req.route->tags, plan.generations, response, std::move(body),
+                                  clock_.system_now());
+  plan.stored = true;
+  if (plan.flight) plan.flight->publish(entry);
+  return entry;
+}
+
+net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPlan& plan) {
+  auto& request = req.header();
+  upstream::SendOptions options;
+  options.head = req.head;
+  options.retryable = upstream::is_idempotent(request.method());
+  options.timeouts = &req.config.timeouts;
+  upstream::ClientBody body{req.ex.client, req.ex.buffer, req.ex.parser, req.expect_continue,
+                            req.config.limits.max_body_bytes};
+  req.upstream_started = std::chrono::steady_clock::now();
+  upstream::Answer answer;
+  co_await client_.send(answer, request, req.has_body ? &body : nullptr, options);
+  if (answer.failure != upstream::Failure::kNone) {
+    co_return co_await answer_failure(req, plan, answer.failure, answer.ec, writer_, metrics_, clock_.system_now());
+  }
+  req.upstream = answer.elapsed;
+  if (req.series) metrics::Metrics::observe_upstream(*req.series, req.upstream);
+
+  auto& response = answer.parser->get();
+  const auto status = response.result_int();
+  if (status >= 500 && plan.stale && req.route) {
+    // The app failed but a stale copy may stand in. Its connection (body unread) is dropped.
+    const auto f = cache::freshness(*plan.stale, clock_.system_now());
+    if (cache::within_stale_if_error(f, *req.route)) {
+      if (metrics_) metrics_->count_error(metrics::ErrorKind::kUpstreamStatus);
+      co_return co_await writer_.write(req, plan.stale, "STALE", cache::stale_if_error_status(f, status));
+    }
+  }
+  http_util::strip_hop_by_hop(response);
+  if (req.route) {
+    // These are the proxy's own headers on routed responses: replaced, never duplicated.
+    response.erase("X-Cache");
+    response.erase("Cache-Status");
+    response.erase(http::field::age);
+    response.set("X-Cache", plan.x_cache);
+  }
+  const bool no_body = req.head || status == 204 || status == 304 || status < 200;
+  bool store = false;
+  std::size_t limit = 0;
+  if (plan.store && !no_body) {
+    limit = req.route->max_entry_bytes ? req.route->max_entry_bytes : req.config.limits.max_entry_bytes;
+    const auto declared = answer.parser->content_length().value_or(0);
+    store = cache::response_storability(response, *req.route, declared, limit) ==
+            cache::ResponseStorability::kStorable;
+  }
+  // Known length within the limit: read it all, store it, then answer from the entry, so
+  // the next request already finds it (and its headers equal this answer's).
+  if (store && answer.parser->content_length()) co_return co_await store_and_write(req, plan, answer);
+  co_return co_await stream(req, plan, answer, store, limit);
+}
+
+net::awaitable<http_server::Outcome> Forwarder::store_and_write(Request& req, ForwardPlan& plan,
+                                                                upstream::Answer& answer) {
+  std::string body;
+  body.reserve(*answer.parser->content_length());
+  const auto ec = co_await client_.read_body(answer, body, req.config.timeouts.upstream_response);
+  if (ec) {
+    co_return co_await answer_failure(req, plan, upstream::Failure::kResponse, ec, writer_, metrics_,
+                                      clock_.system_now());
+  }
+  client_.release(answer);
+  const auto& response = answer.parser->get();
+  auto entry = make_entry(req, plan, response, std::move(body));
+  if (!plan.publish_only) {
+    co_await tiers_.put(plan.key, entry, req.route->keep(), req.route->l1, clock_.system_now());
+  }
+  std::string cache_status = plan.cache_status;
+  cache::append_forward_status(cache_status, response.result_int(), !plan.publish_only);
+  co_return co_await writer_.write(req, entry, plan.x_cache, cache_status);
+}
+
+net::awaitable<http_server::Outcome> Forwarder::stream(Request& req, ForwardPlan& plan, upstream::Answer& answer,
+                                                       bool store, std::size_t limit) {
+  auto& response = answer.parser->get();
+  const auto status = response.result_int();
+  const bool no_body = req.head || status == 204 || status == 304 || status < 200;
+  if (store) response.set(http::field::cache_control, cache::cache_control_value(*req.route));
+  if (req.route) {
+    std::string cache_status = plan.cache_status;
+    if (*plan.x_cache == 'M') cache::append_forward_status(cache_status, status, store && !plan.publish_only);
+    response.set("Cache-Status", cache_status);
+  }
+  response.version(11);
+  bool keep_alive = req.keep_alive();
+  if (!no_body && !answer.parser->content_length()) {
+    // Unknown length: chunk it for HTTP/1.1 clients; an HTTP/1.0 client reads to close.
+    if (req.version >= 11) {
+      response.chunked(true);
+    } else {
+      keep_alive = false;
+    }
+  }
+  response.keep_alive(keep_alive);
+
+  http_server::Outcome outcome{keep_alive, status, plan.x_cache, 0, {}, {}};
+  if (no_body) {
+    http::response_serializer<http::buffer_body> serializer{response};
+    req.ex.client.expires_after(req.config.timeouts.write);
+    auto [ec, n] = co_await http::async_write_header(req.ex.client, serializer, kNoThrow);
+    if (ec) outcome.keep_alive = false;
+    if (!ec) client_.release(answer);
+    co_return outcome;
+  }
+  // Streamed: unknown length (chunked) answers are captured on the way when storable.
+  std::string captured;
+  http_util::RelayOptions options;
+  options.read_timeout = req.config.timeouts.upstream_response;
+  options.write_timeout = req.config.timeouts.write;
+  if (store) {
+    options.capture = &captured;
+    options.capture_limit = limit;
+  }
+  const auto result = co_await client_.relay_body(answer, req.ex.client, options);
+  outcome.bytes = result.body_bytes;
+  if (result.read_error && metrics_) {
+    metrics_->count_error(is_timeout(result.read_error) ? metrics::ErrorKind::kUpstreamTimeout
+                                                        : metrics::ErrorKind::kUpstreamReset);
+  }
+  if (!result.ok()) {
+    outcome.keep_alive = false;
+    co_return outcome;
+  }
+  client_.release(answer);
+  if (store && !options.capture_overflowed) {
+    // The client already has its answer; storing must not delay the next request. The
+    // background put owns copies of everything it needs.
+    auto entry = make_entry(req, plan, response, std::move(captured));
+    if (!plan.publish_only) {
+      net::co_spawn(req.ex.client.get_executor(),
+                    tiers_.put(plan.key, std::move(entry), req.route->keep(), req.route->l1, clock_.system_now()),
+                    net::detached);
+    }
+  }
+  co_return outcome;
+}
+
+}  // namespace foilcache::pipeline

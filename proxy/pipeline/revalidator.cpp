@@ -1,0 +1,77 @@
+#include "proxy/pipeline/revalidator.hpp"
+
+#include "proxy/cache/entry_builder.hpp"
+#include "proxy/cache/policy.hpp"
+#include "proxy/http/forwarding.hpp"
+#include "proxy/metrics/metrics.hpp"
+
+namespace foilcache::pipeline {
+
+void Revalidator::start(Request& req, const std::string& key, const std::vector<std::uint64_t>& generations) {
+  auto& flights = coalescer_.flights();
+  auto joined = flights.join(key);
+  if (!joined.leader) return;  // a refresh or a miss of this key is already in flight here
+  auto job = std::make_unique<Job>(Job{req.ex.snapshot, req.route, req.series, http::request<http::empty_body>{req.header()},
+                                       key, generations, FlightGuard(flights, std::move(joined.flight))});
+  job->request.keep_alive(true);
+  net::co_spawn(req.ex.client.get_executor(), run(std::move(job)), net::detached);
+}
+
+net::awaitable<void> Revalidator::run(std::unique_ptr<Job> job) {
+  std::string token;
+  if (coalescer_.shared()) {
+    auto lock = co_await coalescer_.try_lock_once(job->key, job->snapshot->config->timeouts.upstream_response);
+    if (!lock) co_return;  // another instance refreshes it
+    token = std::move(*lock);
+  }
+  co_await refresh(*job, std::move(token));
+}
+
+net::awaitable<cache::EntryPtr> Revalidator::fetch(Job& job) {
+  const auto& config = *job.snapshot->config;
+  const auto& route = *job.route;
+  upstream::SendOptions options;
+  options.retryable = false;
+  options.skip_interim = false;  // TODO(#12): skip interim 1xx as every other exchange does
+  options.timeouts = &config.timeouts;
+  upstream::Answer answer;
+  co_await client_.send(answer, job.request, nullptr, options);
+  const std::size_t limit = route.max_entry_bytes ? route.max_entry_bytes : config.limits.max_entry_bytes;
+  error_code ec = answer.ec;
+  std::string body;
+  if (answer.failure == upstream::Failure::kNone) {
+    const auto declared = answer.parser->content_length();
+    if (declared && *declared > limit) {
+      ec = http::error::body_limit;
+    } else {
+      answer.parser->body_limit(limit);
+      ec = co_await client_.read_body(answer, body, config.timeouts.upstream_response);
+    }
+  }
+  const bool sent = answer.failure == upstream::Failure::kNone || answer.failure == upstream::Failure::kResponse;
+  if (sent && job.series) {
+    metrics::Metrics::observe_upstream(*job.series, std::chrono::steady_clock::now() - answer.started);
+  }
+  if (ec) {
+    // A refresh counts every failure as a reset (it has no client to answer).
+    if (metrics_) metrics_->count_error(metrics::ErrorKind::kUpstreamReset);
+    co_return nullptr;
+  }
+  auto& response = answer.parser->get();
+  http_util::strip_hop_by_hop(response);
+  cache::EntryPtr entry;
+  if (cache::response_storability(response, route, body.size(), limit) == cache::ResponseStorability::kStorable) {
+    entry = cache::build_entry(route, route.tags, job.generations, response, std::move(body), clock_.system_now());
+  }
+  client_.release(answer);
+  co_return entry;
+}
+
+net::awaitable<void> Revalidator::refresh(Job& job, std::string token) {
+  cache::EntryPtr entry = co_await fetch(job);
+  job.guard.finish(entry);
+  if (entry) co_await tiers_.put(job.key, entry, job.route->keep(), job.route->l1, clock_.system_now());
+  if (!token.empty()) co_await coalescer_.unlock(job.key, token, entry == nullptr);
+}
+
+}  // namespace foilcache::pipeline
