@@ -27,6 +27,11 @@ bool is_idempotent(http::verb method) {
   }
 }
 
+bool should_retry(bool retryable, bool has_body, bool reused, int attempt, Failure failure, const error_code& ec) {
+  if (!retryable || has_body || !reused || attempt != 0) return false;
+  return failure == Failure::kSend || (failure == Failure::kResponse && !is_timeout(ec));
+}
+
 net::awaitable<void> Client::send(Answer& answer, http::request<http::empty_body>& request, ClientBody* body,
                                   SendOptions options) {
   answer.started = std::chrono::steady_clock::now();
@@ -38,11 +43,9 @@ net::awaitable<void> Client::send(Answer& answer, http::request<http::empty_body
       break;
     }
     answer.connection = std::move(connection);
-    const bool may_retry = options.retryable && body == nullptr && answer.connection->reused && attempt == 0;
+    const bool reused = answer.connection->reused;
     co_await send_once(answer, request, body, options);
-    const bool retry = may_retry && (answer.failure == Failure::kSend ||
-                                     (answer.failure == Failure::kResponse && !is_timeout(answer.ec)));
-    if (!retry) break;
+    if (!should_retry(options.retryable, body != nullptr, reused, attempt, answer.failure, answer.ec)) break;
     answer.failure = Failure::kNone;
     answer.ec = {};
     answer.parser.reset();

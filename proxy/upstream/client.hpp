@@ -97,4 +97,9 @@ class Client {
 // RFC 9110 §9.2.2: true for the methods a proxy may send twice.
 bool is_idempotent(http::verb method);
 
+// Pure: whether a failed attempt is sent again on a fresh connection: only a `retryable`
+// request without a body, on its first attempt, on a connection reused from the pool, that
+// failed sending or before any byte of the answer (a timeout is never retried).
+bool should_retry(bool retryable, bool has_body, bool reused, int attempt, Failure failure, const error_code& ec);
+
 }  // namespace foilcache::upstream
