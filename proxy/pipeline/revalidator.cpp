@@ -32,7 +32,6 @@ net::awaitable<cache::EntryPtr> Revalidator::fetch(Job& job) {
   const auto& route = *job.route;
   upstream::SendOptions options;
   options.retryable = false;
-  options.skip_interim = false;  // TODO(#12): skip interim 1xx as every other exchange does
   options.timeouts = &config.timeouts;
   upstream::Answer answer;
   co_await client_.send(answer, job.request, nullptr, options);
