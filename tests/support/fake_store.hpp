@@ -25,6 +25,7 @@ class FakeStore final : public store::EntryStore,
   std::map<std::string, store::EntryPtr> entries;
   std::map<std::string, std::uint64_t> generations;
   std::vector<std::string> calls;      // "get k", "put k", "del k", "tag t", "match g", "lock k", "unlock k"
+  std::function<void(const std::string& call)> on_call;  // runs before each call is answered
   std::vector<std::string> published;  // messages given to publish()
   std::int64_t subscribers = 0;        // what publish() answers
   // What acknowledgements(id) answers on its n-th call (0-based); past the end, the last.
@@ -35,8 +36,13 @@ class FakeStore final : public store::EntryStore,
   store::LockResult lock_answer = store::LockResult::kAcquired;
   store::Counters counters;
 
+  void record(std::string call) {
+    calls.push_back(call);
+    if (on_call) on_call(call);
+  }
+
   net::awaitable<store::GetResult> get(std::string key, std::span<const std::string> tags) override {
-    calls.push_back("get " + key);
+    record("get " + key);
     store::GetResult out;
     if (down) {
       out.status = StoreStatus::kUnavailable;
@@ -51,25 +57,25 @@ class FakeStore final : public store::EntryStore,
     co_return out;
   }
   net::awaitable<StoreStatus> put(std::string key, store::EntryPtr entry, std::chrono::milliseconds) override {
-    calls.push_back("put " + key);
+    record("put " + key);
     if (down) co_return StoreStatus::kUnavailable;
     entries[key] = std::move(entry);
     co_return StoreStatus::kOk;
   }
   net::awaitable<StoreStatus> del(std::string key) override {
-    calls.push_back("del " + key);
+    record("del " + key);
     if (down) co_return StoreStatus::kUnavailable;
     co_return entries.erase(key) ? StoreStatus::kOk : StoreStatus::kNotFound;
   }
   net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation) override {
-    calls.push_back("tag " + tag);
+    record("tag " + tag);
     if (down) co_return StoreStatus::kUnavailable;
     const auto g = ++generations[tag];
     if (generation) *generation = g;
     co_return StoreStatus::kOk;
   }
   net::awaitable<store::CountResult> remove_matching(std::string glob) override {
-    calls.push_back("match " + glob);
+    record("match " + glob);
     if (down) co_return store::CountResult{StoreStatus::kUnavailable, 0};
     const auto n = entries.size();
     if (glob == "*") entries.clear();
@@ -79,11 +85,11 @@ class FakeStore final : public store::EntryStore,
   store::Health health() const override { return store::Health{!down, false, down ? "degraded" : "enabled"}; }
 
   net::awaitable<store::LockResult> try_lock(std::string key, std::string, std::chrono::milliseconds) override {
-    calls.push_back("lock " + key);
+    record("lock " + key);
     co_return down ? store::LockResult::kUnavailable : lock_answer;
   }
   net::awaitable<void> unlock(std::string key, std::string, bool pass) override {
-    calls.push_back(std::string(pass ? "pass " : "unlock ") + key);
+    record(std::string(pass ? "pass " : "unlock ") + key);
     co_return;
   }
 
