@@ -15,7 +15,10 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 # The demo: private redis-server, upstream-stub and foilcache on loopback; Ctrl-C stops all.
-run: build
+# Builds only the two programs it runs (tests and benchmarks are built by `make test`/`bench`).
+run: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target foilcache upstream-stub
 	./deploy/run-demo.sh $(BUILD)
 
 # Unit and integration tests, in Release and then under ASan+UBSan.
