@@ -6,9 +6,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cerrno>
-#include <charconv>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
@@ -18,12 +16,13 @@
 #include <tuple>
 #include <utility>
 
+#include "proxy/config/config_keys.hpp"
 #include "proxy/config/route_table.hpp"
+#include "proxy/config/values.hpp"
 
 namespace foilcache::config {
 namespace {
 
-// Route options the schema knows but the proxy does not implement yet.
 constexpr std::uint16_t kHttpPort = 80;
 constexpr std::uint16_t kRedisPort = 6379;
 
@@ -36,35 +35,13 @@ std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-bool is_name_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' || c == '-';
-}
-
 bool is_tag_char(char c) { return is_name_char(c) || c == '.'; }
-
-bool is_env_name(std::string_view name) {
-  if (name.empty() || is_digit(name.front())) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return is_name_char(c) && c != '-'; });
-}
 
 bool is_cookie_name(std::string_view name) {
   // RFC 6265 §4.1.1 cookie-name is an RFC 2616 token.
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return is_name_char(c) || std::string_view("!#$%&'*+.^`|~").find(c) != std::string_view::npos;
   });
-}
-
-// Parses a whole string of decimal digits; std::nullopt on anything else or overflow.
-std::optional<std::uint64_t> parse_uint(std::string_view text) {
-  if (text.empty() || !std::all_of(text.begin(), text.end(), is_digit)) return std::nullopt;
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -80,14 +57,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     }
   }
   return row[b.size()];
-}
-
-// The keys of SECTION in config_keys(); a section missing from the table is a programming error.
-const std::vector<std::string_view>& keys_of(std::string_view section) {
-  for (const auto& set : config_keys()) {
-    if (set.section == section) return set.keys;
-  }
-  throw std::logic_error("config_keys() has no section '" + std::string(section) + "'");
 }
 
 // One value in the document with the position to blame for it.
@@ -772,159 +741,8 @@ class Loader {
 
 }  // namespace
 
-// The allow-list of every mapping with fixed keys. The order matters only for "did you
-// mean" suggestions (the first closest key wins). A function-local static: safe to use
-// during other translation units' static initialization.
-const std::vector<KeySet>& config_keys() {
-  static const std::vector<KeySet> keys{
-      {"",
-       {"listen", "upstream", "threads", "trust_forwarded_headers", "redis", "memory", "l1", "admin", "webhooks",
-        "identity", "timeouts", "limits", "log", "routes", "warm"}},
-      {"redis", {"url", "prefix", "timeout", "connect_timeout", "reconnect_min", "reconnect_max"}},
-      {"memory", {"max_bytes"}},
-      {"l1", {"enabled", "max_bytes", "max_staleness"}},
-      {"admin", {"token"}},
-      {"webhooks", {"secret", "events"}},
-      {"identity", {"secret", "cookies"}},
-      {"timeouts",
-       {"read_header", "read_body", "idle", "write", "upstream_connect", "upstream_response", "upstream_idle",
-        "tunnel_idle", "drain", "coalesce_wait"}},
-      {"limits", {"max_header_bytes", "max_body_bytes", "max_entry_bytes", "upstream_pool_size", "warm_concurrency"}},
-      {"log", {"level", "access"}},
-      {"routes[]",
-       {"name", "match", "ttl", "key", "tags", "shared", "statuses", "max_entry_bytes", "stale_if_error",
-        "stale_while_revalidate", "l1", "compress"}},
-      {"warm[]", {"url", "headers"}},
-  };
-  return keys;
-}
-
 ConfigError::ConfigError(std::vector<std::string> errors)
     : std::runtime_error(join(errors)), errors_(std::move(errors)) {}
-
-EnvLookup process_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
-
-std::optional<Duration> parse_duration(std::string_view text) {
-  // Cap at ~100 years so arithmetic never overflows.
-  constexpr std::uint64_t kMaxMs = 100ULL * 365 * 24 * 3600 * 1000;
-  if (const auto seconds = parse_uint(text)) {
-    if (*seconds > kMaxMs / 1000) return std::nullopt;
-    return Duration(*seconds * 1000);
-  }
-  if (text.empty()) return std::nullopt;
-  std::uint64_t total = 0;
-  std::uint64_t last_unit = std::numeric_limits<std::uint64_t>::max();
-  while (!text.empty()) {
-    std::size_t digits = 0;
-    while (digits < text.size() && is_digit(text[digits])) ++digits;
-    const auto number = parse_uint(text.substr(0, digits));
-    if (!number || *number > kMaxMs) return std::nullopt;
-    text.remove_prefix(digits);
-    std::uint64_t unit = 0;
-    if (text.starts_with("ms")) {
-      unit = 1;
-      text.remove_prefix(2);
-    } else if (text.starts_with("s")) {
-      unit = 1000;
-      text.remove_prefix(1);
-    } else if (text.starts_with("m")) {
-      unit = 60'000;
-      text.remove_prefix(1);
-    } else if (text.starts_with("h")) {
-      unit = 3'600'000;
-      text.remove_prefix(1);
-    } else {
-      return std::nullopt;
-    }
-    // "1h30m" but not "30m1h" or "1m1m".
-    if (unit >= last_unit) return std::nullopt;
-    last_unit = unit;
-    if (*number > (kMaxMs - total) / unit) return std::nullopt;
-    total += *number * unit;
-  }
-  return Duration(static_cast<Duration::rep>(total));
-}
-
-std::optional<std::size_t> parse_size(std::string_view text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && is_digit(text[digits])) ++digits;
-  const auto number = parse_uint(text.substr(0, digits));
-  if (!number) return std::nullopt;
-  std::string_view unit = text.substr(digits);
-  if (unit.starts_with(' ')) unit.remove_prefix(1);
-  static constexpr std::pair<std::string_view, std::uint64_t> kUnits[] = {
-      {"", 1},
-      {"B", 1},
-      {"KB", 1000ULL},
-      {"kB", 1000ULL},
-      {"MB", 1000ULL * 1000},
-      {"GB", 1000ULL * 1000 * 1000},
-      {"TB", 1000ULL * 1000 * 1000 * 1000},
-      {"KiB", 1ULL << 10},
-      {"MiB", 1ULL << 20},
-      {"GiB", 1ULL << 30},
-      {"TiB", 1ULL << 40},
-  };
-  for (const auto& [name, factor] : kUnits) {
-    if (unit != name) continue;
-    if (name.empty() && digits != text.size()) return std::nullopt;  // "64 " is not a size
-    if (*number > std::numeric_limits<std::size_t>::max() / factor) return std::nullopt;
-    return static_cast<std::size_t>(*number * factor);
-  }
-  return std::nullopt;
-}
-
-std::string substitute_env(std::string_view text, const EnvLookup& env, std::vector<std::string>& errors) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c != '$' || i + 1 == text.size()) {
-      out += c;
-      ++i;
-      continue;
-    }
-    if (text[i + 1] == '$') {
-      out += '$';
-      i += 2;
-      continue;
-    }
-    if (text[i + 1] != '{') {
-      out += c;
-      ++i;
-      continue;
-    }
-    const auto close = text.find('}', i + 2);
-    if (close == std::string_view::npos) {
-      errors.push_back("unterminated '${' (write '$$' for a literal '$')");
-      return out;
-    }
-    const std::string_view body = text.substr(i + 2, close - i - 2);
-    i = close + 1;
-    const auto dash = body.find(":-");
-    const std::string name(body.substr(0, dash));
-    if (!is_env_name(name)) {
-      errors.push_back("invalid environment variable name " + quoted(name));
-      continue;
-    }
-    const auto value = env(name);
-    if (value && !(value->empty() && dash != std::string_view::npos)) {
-      out += *value;
-    } else if (dash != std::string_view::npos) {
-      out += body.substr(dash + 2);
-    } else {
-      errors.push_back("environment variable " + name + " is not set");
-    }
-  }
-  return out;
-}
 
 std::shared_ptr<const Config> load_config_string(const std::string& yaml, const std::string& source_name,
                                                  const EnvLookup& env) {
