@@ -44,7 +44,7 @@ std::string suggestion(std::string_view name, const std::vector<std::string_view
 
 }  // namespace
 
-YamlReader::YamlReader(std::string source, const EnvLookup& env) : source_(std::move(source)), env_(env) {}
+YamlReader::YamlReader(std::string source, EnvLookup env) : source_(std::move(source)), env_(std::move(env)) {}
 
 void YamlReader::error(const YAML::Mark& at, std::string_view message) {
   const int line = at.is_null() ? 0 : at.line;

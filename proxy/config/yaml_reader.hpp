@@ -46,8 +46,9 @@ class Fields {
 // values have ${VAR} substituted first (values.hpp). Not thread-safe; one per load.
 class YamlReader {
  public:
-  // `source` is FILE in messages. `env` must outlive the reader.
-  YamlReader(std::string source, const EnvLookup& env);
+  // `source` is FILE in messages; `env` resolves ${VAR} (kept by value, so a temporary
+  // lookup cannot dangle).
+  YamlReader(std::string source, EnvLookup env);
 
   // Splits `map` into its fields, reporting non-string, unknown (with a "did you mean"
   // for a close misspelling) and duplicate keys. The keys allowed are config_keys()'
@@ -89,7 +90,7 @@ class YamlReader {
   };
 
   std::string source_;
-  const EnvLookup& env_;
+  EnvLookup env_;
   std::vector<Located> errors_;
 };
 
