@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory_resource>
 #include <stdexcept>
+#include <utility>
 
 #include "proxy/config/percent_decode.hpp"
 #include "common/hex.hpp"
@@ -106,14 +107,7 @@ void append_escaped(std::string& out, std::string_view value, std::string_view a
 KeyTemplate KeyTemplate::parse(std::string_view text, const PathPattern& pattern) {
   KeyTemplate result;
   result.text_ = std::string(text);
-
   std::string literal;
-  auto flush_literal = [&] {
-    if (literal.empty()) return;
-    result.parts_.push_back(Part{Kind::kLiteral, std::move(literal), {}, false});
-    literal.clear();
-  };
-
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
     if (c == '}') throw std::invalid_argument("unbalanced '}' in key template");
@@ -132,92 +126,97 @@ KeyTemplate KeyTemplate::parse(std::string_view text, const PathPattern& pattern
     }
     const std::string_view body = text.substr(i + 1, close - i - 1);
     i = close + 1;
-    flush_literal();
-
-    Part part;
-    std::string_view name = body;
-    std::string_view fallback;
-    const auto bar = body.find('|');
-    if (bar != std::string_view::npos) {
-      name = body.substr(0, bar);
-      fallback = body.substr(bar + 1);
-      part.has_fallback = true;
-    }
-    auto arg = [&](std::string_view prefix) -> std::string_view {
-      const auto rest = name.substr(prefix.size());
-      if (rest.empty()) throw std::invalid_argument("empty name in {" + std::string(body) + "}");
-      return rest;
-    };
-    if (name == "user") {
-      part.kind = Kind::kUser;
-      result.uses_user_ = true;
-    } else if (name == "method") {
-      part.kind = Kind::kMethod;
-    } else if (name == "path") {
-      part.kind = Kind::kPath;
-    } else if (name == "query") {
-      part.kind = Kind::kAllQuery;
-    } else if (name.starts_with("query.")) {
-      part.kind = Kind::kQuery;
-      part.text = std::string(arg("query."));
-    } else if (name.starts_with("path.")) {
-      part.kind = Kind::kPathParam;
-      part.text = std::string(arg("path."));
-      // A default-constructed pattern means the route's path is unknown (itself invalid).
-      if (!pattern.text().empty() && !pattern.has_param(part.text)) {
-        throw std::invalid_argument("{path." + part.text + "}: the route's path '" + pattern.text() +
-                                    "' has no {" + part.text + "}");
-      }
-    } else if (name.starts_with("header.")) {
-      part.kind = Kind::kHeader;
-      const auto header = arg("header.");
-      if (!std::all_of(header.begin(), header.end(), is_token_char)) {
-        throw std::invalid_argument("invalid header name in {" + std::string(body) + "}");
-      }
-      part.text = lowercase(header);
-    } else if (name.empty()) {
-      throw std::invalid_argument("empty {} in key template");
-    } else {
-      throw std::invalid_argument(
-          "unknown placeholder {" + std::string(body) +
-          "} (expected query.NAME, path.NAME, header.NAME, user, method, path or query)");
-    }
-    if (part.has_fallback) {
-      if (part.kind != Kind::kQuery) {
-        throw std::invalid_argument("a default ('|') is only allowed in {query.NAME|DEFAULT}");
-      }
-      append_escaped(part.fallback, fallback);
-    }
-    // Adjacent placeholders need a separator no escaped value can contain, or
-    // "{query.a}-{query.b}" would render a="x-y",b="z" and a="x",b="y-z" the same.
-    if (!result.parts_.empty()) {
-      const Part& before = result.parts_.back();
-      const Part* previous = nullptr;
-      const Part* between = nullptr;
-      if (before.kind != Kind::kLiteral) {
-        previous = &before;
-      } else if (result.parts_.size() >= 2) {
-        between = &before;
-        previous = &result.parts_[result.parts_.size() - 2];
-      }
-      if (previous != nullptr) {
-        const bool separates =
-            between != nullptr && std::any_of(between->text.begin(), between->text.end(), [&](char ch) {
-              return kValueChars.find(ch) == std::string_view::npos &&
-                     extra_value_chars(previous->kind).find(ch) == std::string_view::npos &&
-                     extra_value_chars(part.kind).find(ch) == std::string_view::npos;
-            });
-        if (!separates) {
-          throw std::invalid_argument("{" + std::string(body) +
-                                      "} must be separated from the placeholder before it by a character "
-                                      "such as ':' (otherwise different requests could share a key)");
-        }
-      }
-    }
+    if (!literal.empty()) result.parts_.push_back(Part{Kind::kLiteral, std::exchange(literal, {}), {}, false});
+    Part part = parse_placeholder(body, pattern);
+    if (part.kind == Kind::kUser) result.uses_user_ = true;
+    require_separator(result.parts_, part.kind, body);
     result.parts_.push_back(std::move(part));
   }
-  flush_literal();
+  if (!literal.empty()) result.parts_.push_back(Part{Kind::kLiteral, std::move(literal), {}, false});
   return result;
+}
+
+KeyTemplate::Part KeyTemplate::parse_placeholder(std::string_view body, const PathPattern& pattern) {
+  Part part;
+  std::string_view name = body;
+  std::string_view fallback;
+  const auto bar = body.find('|');
+  if (bar != std::string_view::npos) {
+    name = body.substr(0, bar);
+    fallback = body.substr(bar + 1);
+    part.has_fallback = true;
+  }
+  auto arg = [&](std::string_view prefix) -> std::string_view {
+    const auto rest = name.substr(prefix.size());
+    if (rest.empty()) throw std::invalid_argument("empty name in {" + std::string(body) + "}");
+    return rest;
+  };
+  if (name == "user") {
+    part.kind = Kind::kUser;
+  } else if (name == "method") {
+    part.kind = Kind::kMethod;
+  } else if (name == "path") {
+    part.kind = Kind::kPath;
+  } else if (name == "query") {
+    part.kind = Kind::kAllQuery;
+  } else if (name.starts_with("query.")) {
+    part.kind = Kind::kQuery;
+    part.text = std::string(arg("query."));
+  } else if (name.starts_with("path.")) {
+    part.kind = Kind::kPathParam;
+    part.text = std::string(arg("path."));
+    // A default-constructed pattern means the route's path is unknown (itself invalid).
+    if (!pattern.text().empty() && !pattern.has_param(part.text)) {
+      throw std::invalid_argument("{path." + part.text + "}: the route's path '" + pattern.text() + "' has no {" +
+                                  part.text + "}");
+    }
+  } else if (name.starts_with("header.")) {
+    part.kind = Kind::kHeader;
+    const auto header = arg("header.");
+    if (!std::all_of(header.begin(), header.end(), is_token_char)) {
+      throw std::invalid_argument("invalid header name in {" + std::string(body) + "}");
+    }
+    part.text = lowercase(header);
+  } else if (name.empty()) {
+    throw std::invalid_argument("empty {} in key template");
+  } else {
+    throw std::invalid_argument("unknown placeholder {" + std::string(body) +
+                                "} (expected query.NAME, path.NAME, header.NAME, user, method, path or query)");
+  }
+  if (part.has_fallback) {
+    if (part.kind != Kind::kQuery) {
+      throw std::invalid_argument("a default ('|') is only allowed in {query.NAME|DEFAULT}");
+    }
+    append_escaped(part.fallback, fallback);
+  }
+  return part;
+}
+
+void KeyTemplate::require_separator(const std::vector<Part>& parts, Kind next, std::string_view body) {
+  // Adjacent placeholders need a separator no escaped value can contain, or
+  // "{query.a}-{query.b}" would render a="x-y",b="z" and a="x",b="y-z" the same.
+  if (parts.empty()) return;
+  const Part& before = parts.back();
+  const Part* previous = nullptr;
+  const Part* between = nullptr;
+  if (before.kind != Kind::kLiteral) {
+    previous = &before;
+  } else if (parts.size() >= 2) {
+    between = &before;
+    previous = &parts[parts.size() - 2];
+  }
+  if (previous == nullptr) return;
+  const bool separates =
+      between != nullptr && std::any_of(between->text.begin(), between->text.end(), [&](char ch) {
+        return kValueChars.find(ch) == std::string_view::npos &&
+               extra_value_chars(previous->kind).find(ch) == std::string_view::npos &&
+               extra_value_chars(next).find(ch) == std::string_view::npos;
+      });
+  if (!separates) {
+    throw std::invalid_argument("{" + std::string(body) +
+                                "} must be separated from the placeholder before it by a character "
+                                "such as ':' (otherwise different requests could share a key)");
+  }
 }
 
 std::string_view KeyTemplate::extra_value_chars(Kind kind) {

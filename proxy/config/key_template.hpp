@@ -69,6 +69,13 @@ class KeyTemplate {
   };
   // Bytes a placeholder of `kind` renders raw beyond the escaped alphabet.
   static std::string_view extra_value_chars(Kind kind);
+  // One placeholder's BODY (the text between '{' and '}'); throws std::invalid_argument
+  // as parse() does. `pattern` as in parse().
+  static Part parse_placeholder(std::string_view body, const PathPattern& pattern);
+  // Throws std::invalid_argument unless a placeholder of kind `next` (written {BODY}) may
+  // follow `parts`: the literal between it and the placeholder before it (if any) must
+  // hold a character that neither placeholder can render.
+  static void require_separator(const std::vector<Part>& parts, Kind next, std::string_view body);
 
   std::string text_;
   std::vector<Part> parts_;

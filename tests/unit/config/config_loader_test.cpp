@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include "proxy/config/values.hpp"
+
 namespace foilcache::config {
 namespace {
 

@@ -33,6 +33,7 @@
 #include <set>
 #include <sstream>
 
+#include "proxy/config/config_keys.hpp"
 #include "proxy/config/config_loader.hpp"
 
 namespace foilcache::config {

@@ -1,0 +1,21 @@
+// The section readers of the config loader (internal to proxy/config/): each reads one
+// part of the document into Config through a YamlReader, reporting problems there and
+// leaving the defaults of what does not read. None throws on any document.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include "proxy/config/config.hpp"
+#include "proxy/config/yaml_reader.hpp"
+
+namespace foilcache::config {
+
+// The whole document: every top-level key into `out` (sections.cpp).
+void read_root(YamlReader& in, const YAML::Node& root, Config& out);
+// `routes:`: each complete route appended to out.routes, in file order (routes_section.cpp).
+void read_routes(YamlReader& in, const Value& v, Config& out);
+// `warm:`: each valid entry appended to out.warm. With `check_routes`, a url that matches
+// no GET route of `out` is an error (routes_section.cpp).
+void read_warm(YamlReader& in, const Value& v, Config& out, bool check_routes);
+
+}  // namespace foilcache::config
