@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy/store/memory_store.hpp"
-#include "tests/unit/store/tag_contract.hpp"
+#include "tests/support/tag_contract.hpp"
 #include "tests/support/asio_run.hpp"
 #include "tests/support/manual_clock.hpp"
 
