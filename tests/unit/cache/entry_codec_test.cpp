@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include "proxy/cache/entry.hpp"
-#include "proxy/cache/gzip.hpp"
 #include "proxy/cache/entry_codec.hpp"
 
 namespace foilcache::cache {
@@ -166,20 +165,6 @@ Entry compressed_entry() {
   return entry;
 }
 
-TEST(Gzip, RoundTripsAndChecksTheSize) {
-  const std::string text(10'000, 'x');
-  const std::string packed = gzip_compress(text);
-  ASSERT_FALSE(packed.empty());
-  EXPECT_LT(packed.size(), 200u);
-  EXPECT_EQ(gzip_decompress(packed, text.size()), text);
-  EXPECT_EQ(gzip_decompress(packed, text.size() - 1), std::nullopt) << "longer than claimed";
-  EXPECT_EQ(gzip_decompress(packed, text.size() + 1), std::nullopt) << "shorter than claimed";
-  EXPECT_EQ(gzip_decompress(packed + "x", text.size()), std::nullopt) << "trailing bytes";
-  EXPECT_EQ(gzip_decompress(packed.substr(0, packed.size() - 4), text.size()), std::nullopt) << "no trailer";
-  EXPECT_EQ(gzip_decompress("not gzip at all", 15), std::nullopt);
-  EXPECT_EQ(gzip_decompress(gzip_compress(""), 0), std::string());
-}
-
 TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
   const Entry entry = compressed_entry();
   ASSERT_TRUE(entry.compressed());
@@ -236,20 +221,6 @@ TEST(EntryCompression, AForgedIdentitySizeIsRejectedWithoutAllocating) {
   const std::size_t offset = bytes.size() - entry.gzip.size() - 16;
   for (std::size_t i = 0; i < 8; ++i) bytes[offset + i] = i == 7 ? '\x7f' : '\xff';
   EXPECT_EQ(decode_entry(bytes), nullptr);
-}
-
-TEST(EntryApproxBytes, GrowsWithBodyHeadersAndRoute) {
-  Entry entry;
-  const std::size_t empty = entry.approx_bytes();
-  EXPECT_GT(empty, 0u);
-  entry.body.assign(1000, 'x');
-  EXPECT_GE(entry.approx_bytes(), empty + 1000);
-  const std::size_t with_body = entry.approx_bytes();
-  entry.headers.emplace_back("Content-Type", "text/plain");
-  EXPECT_GE(entry.approx_bytes(), with_body + 22);
-  const std::size_t with_header = entry.approx_bytes();
-  entry.route = "route";
-  EXPECT_EQ(entry.approx_bytes(), with_header + 5);
 }
 
 }  // namespace
