@@ -36,9 +36,9 @@ struct RoundTripCase {
   Entry entry;
 };
 
-class EntryRoundTrip : public ::testing::TestWithParam<RoundTripCase> {};
+class EntryCodecRoundTrip : public ::testing::TestWithParam<RoundTripCase> {};
 
-TEST_P(EntryRoundTrip, DecodesWhatWasEncoded) {
+TEST_P(EntryCodecRoundTrip, DecodesWhatWasEncoded) {
   const Entry& entry = GetParam().entry;
   const std::string bytes = encode_entry(entry);
   EntryPtr decoded = decode_entry(bytes);
@@ -53,7 +53,7 @@ RoundTripCase with(const char* name, void (*change)(Entry&)) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, EntryRoundTrip,
+    Cases, EntryCodecRoundTrip,
     ::testing::Values(
         with("Baseline", [](Entry&) {}),
         with("EmptyEverything", [](Entry& e) { e = Entry{}; }),
@@ -165,7 +165,7 @@ Entry compressed_entry() {
   return entry;
 }
 
-TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
+TEST(EntryCodecCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
   const Entry entry = compressed_entry();
   ASSERT_TRUE(entry.compressed());
   EXPECT_EQ(entry.identity_size, entry.body.size());
@@ -193,7 +193,7 @@ TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
   EXPECT_EQ(encode_entry(*decoded), bytes);
 }
 
-TEST(EntryCompression, IncompressibleBodiesStayAsTheyAre) {
+TEST(EntryCodecCompression, IncompressibleBodiesStayAsTheyAre) {
   Entry entry = sample_entry();
   std::mt19937 rng(7);
   entry.body.resize(4000);
@@ -205,7 +205,7 @@ TEST(EntryCompression, IncompressibleBodiesStayAsTheyAre) {
   EXPECT_EQ(entry.headers, sample_entry().headers) << "no Vary for a body that has one variant";
 }
 
-TEST(EntryCompression, ADamagedGzipIsNotServedAsIdentity) {
+TEST(EntryCodecCompression, ADamagedGzipIsNotServedAsIdentity) {
   const Entry entry = compressed_entry();
   std::string bytes = encode_entry(entry);
   bytes[bytes.size() - 20] = static_cast<char>(bytes[bytes.size() - 20] ^ 0x55);
@@ -214,7 +214,7 @@ TEST(EntryCompression, ADamagedGzipIsNotServedAsIdentity) {
   EXPECT_EQ(decoded->identity(), nullptr);
 }
 
-TEST(EntryCompression, AForgedIdentitySizeIsRejectedWithoutAllocating) {
+TEST(EntryCodecCompression, AForgedIdentitySizeIsRejectedWithoutAllocating) {
   const Entry entry = compressed_entry();
   std::string bytes = encode_entry(entry);
   // The identity size is the u64 before the body length (u64) and the gzip member.
