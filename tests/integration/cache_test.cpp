@@ -196,9 +196,9 @@ struct UncacheableCase {
   const char* query;
 };
 
-class UncacheableResponses : public ::testing::TestWithParam<UncacheableCase> {};
+class CacheUncacheableResponses : public ::testing::TestWithParam<UncacheableCase> {};
 
-TEST_P(UncacheableResponses, AreNeverStored) {
+TEST_P(CacheUncacheableResponses, AreNeverStored) {
   DeploymentOptions options;
   options.config_yaml = respond_config();
   Deployment d(options);
@@ -213,7 +213,7 @@ TEST_P(UncacheableResponses, AreNeverStored) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Policy, UncacheableResponses,
+    Policy, CacheUncacheableResponses,
     ::testing::Values(UncacheableCase{"NoStore", "size=3&cache_control=no-store"},
                       UncacheableCase{"Private", "size=3&cache_control=private"},
                       UncacheableCase{"NoCache", "size=3&cache_control=no-cache"},

@@ -17,7 +17,7 @@ http::request_header<> base_request() {
   return request;
 }
 
-TEST(StripHopByHop, RemovesFixedHopByHopFields) {
+TEST(ForwardingStripHopByHop, RemovesFixedHopByHopFields) {
   auto request = base_request();
   request.set(http::field::connection, "keep-alive");
   request.set(http::field::keep_alive, "timeout=5");
@@ -35,7 +35,7 @@ TEST(StripHopByHop, RemovesFixedHopByHopFields) {
   EXPECT_EQ(request[http::field::accept], "application/json");
 }
 
-TEST(StripHopByHop, RemovesFieldsNamedByConnection) {
+TEST(ForwardingStripHopByHop, RemovesFieldsNamedByConnection) {
   auto request = base_request();
   request.set(http::field::connection, "close, X-Secret-Hop ,x-other");
   request.set("X-Secret-Hop", "1");
@@ -47,7 +47,7 @@ TEST(StripHopByHop, RemovesFieldsNamedByConnection) {
   EXPECT_EQ(request["X-Kept"], "3");
 }
 
-TEST(StripHopByHop, KeepsUpgradeForTunnels) {
+TEST(ForwardingStripHopByHop, KeepsUpgradeForTunnels) {
   auto request = base_request();
   request.set(http::field::connection, "keep-alive, Upgrade");
   request.set(http::field::upgrade, "websocket");
@@ -56,7 +56,7 @@ TEST(StripHopByHop, KeepsUpgradeForTunnels) {
   EXPECT_EQ(request[http::field::connection], "Upgrade");
 }
 
-TEST(PrepareUpstreamRequest, ForgedForwardedHeadersAreReplaced) {
+TEST(ForwardingPrepareUpstreamRequest, ForgedForwardedHeadersAreReplaced) {
   auto request = base_request();
   request.set("X-Forwarded-Host", "evil.example");
   request.set("X-Forwarded-Proto", "https");
@@ -75,7 +75,7 @@ TEST(PrepareUpstreamRequest, ForgedForwardedHeadersAreReplaced) {
   EXPECT_EQ(request.count("X-Real-IP"), 0u);
 }
 
-TEST(PrepareUpstreamRequest, TrustedForwardedHeadersAreKeptAndForIsAppended) {
+TEST(ForwardingPrepareUpstreamRequest, TrustedForwardedHeadersAreKeptAndForIsAppended) {
   auto request = base_request();
   request.set("X-Forwarded-Host", "public.example");
   request.set("X-Forwarded-Proto", "https");
@@ -86,7 +86,7 @@ TEST(PrepareUpstreamRequest, TrustedForwardedHeadersAreKeptAndForIsAppended) {
   EXPECT_EQ(request["X-Forwarded-For"], "203.0.113.9, 10.0.0.7");
 }
 
-TEST(PrepareUpstreamRequest, NoHostMeansNoForwardedHost) {
+TEST(ForwardingPrepareUpstreamRequest, NoHostMeansNoForwardedHost) {
   auto request = base_request();
   request.erase(http::field::host);
   request.set("X-Forwarded-Host", "evil.example");
@@ -94,7 +94,7 @@ TEST(PrepareUpstreamRequest, NoHostMeansNoForwardedHost) {
   EXPECT_EQ(request.count("X-Forwarded-Host"), 0u);
 }
 
-TEST(PrepareUpstreamRequest, ExpectContinueIsAnsweredByTheProxy) {
+TEST(ForwardingPrepareUpstreamRequest, ExpectContinueIsAnsweredByTheProxy) {
   auto request = base_request();
   request.set(http::field::expect, "100-continue");
   prepare_upstream_request(request, {"127.0.0.1", "http"}, false, false);

@@ -124,29 +124,5 @@ TEST_F(L1Test, StaysWithinItsByteBound) {
   EXPECT_GT(l1_.cache().evictions(), 0u);
 }
 
-TEST(Invalidation, EncodesAndDecodes) {
-  Invalidation tag;
-  tag.kind = Invalidation::Kind::kTag;
-  tag.value = "library";
-  tag.generation = 42;
-  tag.id = "abc:7";
-  const auto decoded = Invalidation::decode(tag.encode());
-  ASSERT_TRUE(decoded);
-  EXPECT_EQ(decoded->kind, Invalidation::Kind::kTag);
-  EXPECT_EQ(decoded->value, "library");
-  EXPECT_EQ(decoded->generation, 42u);
-  EXPECT_EQ(decoded->id, "abc:7");
-
-  Invalidation pattern;
-  pattern.kind = Invalidation::Kind::kPattern;
-  pattern.value = "a b*";  // the value may hold spaces
-  EXPECT_EQ(Invalidation::decode(pattern.encode())->value, "a b*");
-  EXPECT_EQ(Invalidation::decode(pattern.encode())->id, "");
-  EXPECT_EQ(Invalidation::decode(Invalidation{}.encode())->kind, Invalidation::Kind::kHeartbeat);
-  for (const char* bad : {"", "nope - 0 x", "tag", "tag id", "tag id x y", "tag id 12x y"}) {
-    EXPECT_FALSE(Invalidation::decode(bad)) << bad;
-  }
-}
-
 }  // namespace
 }  // namespace foilcache::store

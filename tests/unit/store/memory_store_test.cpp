@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy/store/memory_store.hpp"
-#include "tests/unit/store/tag_contract.hpp"
+#include "tests/support/tag_contract.hpp"
 #include "tests/support/asio_run.hpp"
 #include "tests/support/manual_clock.hpp"
 
@@ -25,14 +25,14 @@ EntryPtr make_entry(std::size_t body_bytes, std::string route = "r") {
 }
 
 
-class MemoryCacheTest : public ::testing::Test {
+class MemoryStoreCacheTest : public ::testing::Test {
  protected:
   testing::ManualClock clock_;
   // Small bound: one shard, exact LRU.
   MemoryCache cache_{config::MemoryStoreConfig{64 * 1024}, clock_};
 };
 
-TEST_F(MemoryCacheTest, MissPutHit) {
+TEST_F(MemoryStoreCacheTest, MissPutHit) {
   EXPECT_EQ(cache_.get("k"), nullptr);
   auto entry = make_entry(10);
   ASSERT_TRUE(cache_.put("k", entry, 1min));
@@ -40,7 +40,7 @@ TEST_F(MemoryCacheTest, MissPutHit) {
   EXPECT_EQ(cache_.size(), 1u);
 }
 
-TEST_F(MemoryCacheTest, PutReplacesAndKeepsBytesExact) {
+TEST_F(MemoryStoreCacheTest, PutReplacesAndKeepsBytesExact) {
   cache_.put("k", make_entry(1000), 1min);
   const std::size_t one = cache_.bytes();
   auto second = make_entry(1000);
@@ -50,7 +50,7 @@ TEST_F(MemoryCacheTest, PutReplacesAndKeepsBytesExact) {
   EXPECT_EQ(cache_.get("k"), second);
 }
 
-TEST_F(MemoryCacheTest, EraseRemovesOnlyThatKey) {
+TEST_F(MemoryStoreCacheTest, EraseRemovesOnlyThatKey) {
   cache_.put("a", make_entry(10), 1min);
   cache_.put("b", make_entry(10), 1min);
   EXPECT_TRUE(cache_.erase("a"));
@@ -59,7 +59,7 @@ TEST_F(MemoryCacheTest, EraseRemovesOnlyThatKey) {
   EXPECT_NE(cache_.get("b"), nullptr);
 }
 
-TEST_F(MemoryCacheTest, ExpiresAfterKeepWithInjectedClock) {
+TEST_F(MemoryStoreCacheTest, ExpiresAfterKeepWithInjectedClock) {
   cache_.put("k", make_entry(10), 30s);
   clock_.advance(29s);
   EXPECT_NE(cache_.get("k"), nullptr);
@@ -69,13 +69,13 @@ TEST_F(MemoryCacheTest, ExpiresAfterKeepWithInjectedClock) {
   EXPECT_EQ(cache_.bytes(), 0u);
 }
 
-TEST_F(MemoryCacheTest, NonPositiveKeepStoresNothing) {
+TEST_F(MemoryStoreCacheTest, NonPositiveKeepStoresNothing) {
   EXPECT_FALSE(cache_.put("k", make_entry(10), 0ms));
   EXPECT_FALSE(cache_.put("k", make_entry(10), -1ms));
   EXPECT_EQ(cache_.size(), 0u);
 }
 
-TEST_F(MemoryCacheTest, EvictsLeastRecentlyUsedByBytes) {
+TEST_F(MemoryStoreCacheTest, EvictsLeastRecentlyUsedByBytes) {
   // Each entry is a bit over 10 KiB: six fit in 64 KiB, the seventh evicts.
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(cache_.put("k" + std::to_string(i), make_entry(10 * 1024), 1min));
   ASSERT_EQ(cache_.size(), 6u);
@@ -88,7 +88,7 @@ TEST_F(MemoryCacheTest, EvictsLeastRecentlyUsedByBytes) {
   EXPECT_EQ(cache_.evictions(), 1u);
 }
 
-TEST_F(MemoryCacheTest, OneLargeEntryEvictsSeveralSmallOnes) {
+TEST_F(MemoryStoreCacheTest, OneLargeEntryEvictsSeveralSmallOnes) {
   for (int i = 0; i < 6; ++i) cache_.put("small" + std::to_string(i), make_entry(8 * 1024), 1min);
   ASSERT_TRUE(cache_.put("big", make_entry(40 * 1024), 1min));
   EXPECT_LE(cache_.bytes(), cache_.max_bytes());
@@ -96,14 +96,14 @@ TEST_F(MemoryCacheTest, OneLargeEntryEvictsSeveralSmallOnes) {
   EXPECT_EQ(cache_.get("small0"), nullptr);
 }
 
-TEST_F(MemoryCacheTest, EntryLargerThanBoundIsRejectedAndDropsOldVersion) {
+TEST_F(MemoryStoreCacheTest, EntryLargerThanBoundIsRejectedAndDropsOldVersion) {
   cache_.put("k", make_entry(10), 1min);
   EXPECT_FALSE(cache_.put("k", make_entry(100 * 1024), 1min));
   EXPECT_EQ(cache_.get("k"), nullptr);
   EXPECT_EQ(cache_.bytes(), 0u);
 }
 
-TEST_F(MemoryCacheTest, ClearEraseIfAndForEachSeeOnlyLiveEntries) {
+TEST_F(MemoryStoreCacheTest, ClearEraseIfAndForEachSeeOnlyLiveEntries) {
   cache_.put("library:1", make_entry(10, "library_paged"), 1min);
   cache_.put("library:2", make_entry(10, "library_paged"), 1min);
   cache_.put("system", make_entry(10, "system_info"), 1min);
@@ -123,7 +123,7 @@ TEST_F(MemoryCacheTest, ClearEraseIfAndForEachSeeOnlyLiveEntries) {
   EXPECT_EQ(cache_.bytes(), 0u);
 }
 
-TEST(MemoryCacheSharding, LargeBoundUsesShardsAndStaysWithinBound) {
+TEST(MemoryStoreCacheSharding, LargeBoundUsesShardsAndStaysWithinBound) {
   MemoryCache cache(config::MemoryStoreConfig{64u << 20});
   EXPECT_EQ(cache.shard_count(), 16u);
   for (int i = 0; i < 2000; ++i) cache.put("key" + std::to_string(i), make_entry(64 * 1024), 1min);
@@ -132,7 +132,7 @@ TEST(MemoryCacheSharding, LargeBoundUsesShardsAndStaysWithinBound) {
   EXPECT_GT(cache.evictions(), 0u);
 }
 
-TEST(MemoryCacheConcurrency, ThreadsMixingOperationsKeepInvariants) {
+TEST(MemoryStoreCacheConcurrency, ThreadsMixingOperationsKeepInvariants) {
   MemoryCache cache(config::MemoryStoreConfig{16u << 20});  // 4 shards
   ASSERT_EQ(cache.shard_count(), 4u);
   constexpr int kThreads = 4;

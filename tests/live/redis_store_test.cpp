@@ -7,8 +7,8 @@
 #include "tests/support/asio_run.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/wait.hpp"
-#include "tests/unit/store/redis_test_util.hpp"
-#include "tests/unit/store/tag_contract.hpp"
+#include "tests/live/redis_test_util.hpp"
+#include "tests/support/tag_contract.hpp"
 #include "proxy/redis/redis_client.hpp"
 
 namespace foilcache::store {

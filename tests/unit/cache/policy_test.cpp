@@ -38,9 +38,9 @@ struct RequestCase {
 
 void PrintTo(const RequestCase& c, std::ostream* os) { *os << c.name; }
 
-class RequestCacheabilityTest : public ::testing::TestWithParam<RequestCase> {};
+class PolicyRequestCacheabilityTest : public ::testing::TestWithParam<RequestCase> {};
 
-TEST_P(RequestCacheabilityTest, Decides) {
+TEST_P(PolicyRequestCacheabilityTest, Decides) {
   const auto& c = GetParam();
   http::request_header<> request;
   request.method(c.method);
@@ -52,7 +52,7 @@ TEST_P(RequestCacheabilityTest, Decides) {
 
 using RC = RequestCacheability;
 INSTANTIATE_TEST_SUITE_P(
-    Cases, RequestCacheabilityTest,
+    Cases, PolicyRequestCacheabilityTest,
     ::testing::Values(RequestCase{"PlainGet", RouteKind::kPlain, http::verb::get, {}, RC::kCacheable},
                       RequestCase{"PlainHead", RouteKind::kPlain, http::verb::head, {}, RC::kCacheable},
                       RequestCase{"Post", RouteKind::kPlain, http::verb::post, {}, RC::kBypassMethod},
@@ -128,9 +128,9 @@ void PrintTo(const ResponseCase& c, std::ostream* os) { *os << c.name; }
 
 constexpr std::size_t kLimit = 1000;
 
-class ResponseStorabilityTest : public ::testing::TestWithParam<ResponseCase> {};
+class PolicyResponseStorabilityTest : public ::testing::TestWithParam<ResponseCase> {};
 
-TEST_P(ResponseStorabilityTest, Decides) {
+TEST_P(PolicyResponseStorabilityTest, Decides) {
   const auto& c = GetParam();
   http::response_header<> response;
   response.result(c.status);
@@ -141,7 +141,7 @@ TEST_P(ResponseStorabilityTest, Decides) {
 
 using RS = ResponseStorability;
 INSTANTIATE_TEST_SUITE_P(
-    Cases, ResponseStorabilityTest,
+    Cases, PolicyResponseStorabilityTest,
     ::testing::Values(
         ResponseCase{"Ok", RouteKind::kPlain, 200, {{"Content-Type", "application/json"}}, 10, RS::kStorable},
         ResponseCase{"ConfiguredNotFound", RouteKind::kPlain, 404, {}, 10, RS::kStorable},

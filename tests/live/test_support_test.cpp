@@ -14,19 +14,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(WaitUntil, ReturnsTrueOnceTheConditionHolds) {
+TEST(TestSupportWaitUntil, ReturnsTrueOnceTheConditionHolds) {
   int polls = 0;
   EXPECT_TRUE(wait_until([&] { return ++polls >= 3; }, 2s, 1ms));
   EXPECT_EQ(polls, 3);
 }
 
-TEST(WaitUntil, GivesUpAfterTheBound) {
+TEST(TestSupportWaitUntil, GivesUpAfterTheBound) {
   const auto before = std::chrono::steady_clock::now();
   EXPECT_FALSE(wait_until([] { return false; }, 30ms));
   EXPECT_GE(std::chrono::steady_clock::now() - before, 30ms);
 }
 
-TEST(Process, CapturesOutputEnvironmentAndExitCode) {
+TEST(TestSupportProcess, CapturesOutputEnvironmentAndExitCode) {
   Process process({"sh", "-c", "echo out-$FOILCACHE_T; echo err >&2; exit 3"}, {{{"FOILCACHE_T", "v1"}}, {}, {}});
   EXPECT_EQ(process.wait_exit(5s), 3);
   EXPECT_FALSE(process.running());
@@ -35,7 +35,7 @@ TEST(Process, CapturesOutputEnvironmentAndExitCode) {
   EXPECT_NE(log.find("err"), std::string::npos) << log;
 }
 
-TEST(Process, TerminateStopsALongRunningChild) {
+TEST(TestSupportProcess, TerminateStopsALongRunningChild) {
   Process process({"sleep", "30"});
   EXPECT_TRUE(process.running());
   EXPECT_FALSE(process.wait_exit(20ms));
@@ -43,18 +43,18 @@ TEST(Process, TerminateStopsALongRunningChild) {
   EXPECT_FALSE(process.signal(SIGTERM));
 }
 
-TEST(Process, MissingBinaryThrows) {
+TEST(TestSupportProcess, MissingBinaryThrows) {
   EXPECT_THROW(Process({"/nonexistent/foilcache-binary"}), std::runtime_error);
 }
 
-TEST(Ports, FreePortOpensWhenSomethingListens) {
+TEST(TestSupportPorts, FreePortOpensWhenSomethingListens) {
   const std::uint16_t port = free_port();
   EXPECT_FALSE(wait_port_open(port, 20ms));
   RedisServer server;
   EXPECT_TRUE(wait_port_open(server.port(), 1s));
 }
 
-TEST(RedisServer, RestartKeepsThePortAndStartsEmpty) {
+TEST(TestSupportRedisServer, RestartKeepsThePortAndStartsEmpty) {
   RedisServer server;
   server.cli({"SET", "k", "v"});
   EXPECT_EQ(server.keys(), std::vector<std::string>{"k"});
@@ -65,7 +65,7 @@ TEST(RedisServer, RestartKeepsThePortAndStartsEmpty) {
   EXPECT_EQ(server.url(), "redis://127.0.0.1:" + std::to_string(port));
 }
 
-TEST(RedisServer, PasswordIsRequiredAndUsedByCli) {
+TEST(TestSupportRedisServer, PasswordIsRequiredAndUsedByCli) {
   RedisServer server(RedisServerOptions{{}, "pw-123"});
   EXPECT_EQ(server.cli({"PING"}), "PONG");
   EXPECT_EQ(server.url(), "redis://:pw-123@127.0.0.1:" + std::to_string(server.port()));

@@ -26,16 +26,16 @@ struct XCacheCase {
   Result result;
 };
 
-class ResultFromXCache : public ::testing::TestWithParam<XCacheCase> {};
+class MetricsResultFromXCache : public ::testing::TestWithParam<XCacheCase> {};
 
-TEST_P(ResultFromXCache, MapsTheHeaderValue) { EXPECT_EQ(result_from_x_cache(GetParam().x_cache), GetParam().result); }
+TEST_P(MetricsResultFromXCache, MapsTheHeaderValue) { EXPECT_EQ(result_from_x_cache(GetParam().x_cache), GetParam().result); }
 
-INSTANTIATE_TEST_SUITE_P(Values, ResultFromXCache,
+INSTANTIATE_TEST_SUITE_P(Values, MetricsResultFromXCache,
                          ::testing::Values(XCacheCase{"HIT", Result::kHit}, XCacheCase{"MISS", Result::kMiss},
                                            XCacheCase{"BYPASS", Result::kBypass}, XCacheCase{"STALE", Result::kStale},
                                            XCacheCase{"", Result::kPass}, XCacheCase{"hit", Result::kPass}));
 
-TEST(Metrics, RouteSeriesAreResolvedOncePerName) {
+TEST(MetricsRegistry, RouteSeriesAreResolvedOncePerName) {
   Metrics metrics("redis");
   const auto config = two_routes();
   const auto first = metrics.resolve_routes(config);
@@ -46,7 +46,7 @@ TEST(Metrics, RouteSeriesAreResolvedOncePerName) {
   EXPECT_NE(first[0], &metrics.unrouted());
 }
 
-TEST(Metrics, ScrapeRendersEveryFamily) {
+TEST(MetricsRegistry, ScrapeRendersEveryFamily) {
   Metrics metrics("redis");
   const auto series = metrics.resolve_routes(two_routes());
   Metrics::count_request(*series[0], Result::kHit);
@@ -85,7 +85,7 @@ TEST(Metrics, ScrapeRendersEveryFamily) {
   EXPECT_EQ(text.find("foilcache_stored_bytes "), std::string::npos) << "Redis mode has no local size";
 }
 
-TEST(Metrics, MemoryBackendReportsStoredBytes) {
+TEST(MetricsRegistry, MemoryBackendReportsStoredBytes) {
   Metrics metrics("memory");
   metrics.add_scrape_hook([](Metrics& m) { m.set_stored_bytes(4096); });
   const auto text = metrics.scrape();

@@ -41,7 +41,7 @@ rapidjson::Document parse_line(const AccessRecord& record) {
   return doc;
 }
 
-TEST(AccessLine, HasEveryFieldWithItsType) {
+TEST(AccessLogLine, HasEveryFieldWithItsType) {
   const auto doc = parse_line(base_record());
   ASSERT_TRUE(doc.IsObject());
   EXPECT_STREQ(doc["time"].GetString(), "2024-05-01T12:34:56.789Z");
@@ -55,7 +55,7 @@ TEST(AccessLine, HasEveryFieldWithItsType) {
   EXPECT_DOUBLE_EQ(doc["duration_ms"].GetDouble(), 13.0);
 }
 
-TEST(AccessLine, NoUpstreamCallIsZero) {
+TEST(AccessLogLine, NoUpstreamCallIsZero) {
   auto record = base_record();
   record.upstream = 0ns;
   const auto doc = parse_line(record);
@@ -69,9 +69,9 @@ struct TargetCase {
   std::string logged;
 };
 
-class AccessLineTarget : public ::testing::TestWithParam<TargetCase> {};
+class AccessLogLineTarget : public ::testing::TestWithParam<TargetCase> {};
 
-TEST_P(AccessLineTarget, IsLoggedSafely) {
+TEST_P(AccessLogLineTarget, IsLoggedSafely) {
   auto record = base_record();
   record.target = GetParam().target;
   const auto doc = parse_line(record);
@@ -80,7 +80,7 @@ TEST_P(AccessLineTarget, IsLoggedSafely) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Targets, AccessLineTarget,
+    Targets, AccessLogLineTarget,
     ::testing::Values(
         TargetCase{"ProxiedQueryIsKept", "/api/library/paged?page=2&sort=name", "/api/library/paged?page=2&sort=name"},
         TargetCase{"AdminQueryIsDropped", "/api/cache/invalidate?pattern=library*", "/api/cache/invalidate"},

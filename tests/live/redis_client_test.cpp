@@ -10,7 +10,7 @@
 #include "tests/support/asio_run.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/wait.hpp"
-#include "tests/unit/store/redis_test_util.hpp"
+#include "tests/live/redis_test_util.hpp"
 
 namespace foilcache::redis {
 namespace {

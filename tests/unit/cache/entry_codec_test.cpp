@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include "proxy/cache/entry.hpp"
-#include "proxy/cache/gzip.hpp"
 #include "proxy/cache/entry_codec.hpp"
 
 namespace foilcache::cache {
@@ -37,9 +36,9 @@ struct RoundTripCase {
   Entry entry;
 };
 
-class EntryRoundTrip : public ::testing::TestWithParam<RoundTripCase> {};
+class EntryCodecRoundTrip : public ::testing::TestWithParam<RoundTripCase> {};
 
-TEST_P(EntryRoundTrip, DecodesWhatWasEncoded) {
+TEST_P(EntryCodecRoundTrip, DecodesWhatWasEncoded) {
   const Entry& entry = GetParam().entry;
   const std::string bytes = encode_entry(entry);
   EntryPtr decoded = decode_entry(bytes);
@@ -54,7 +53,7 @@ RoundTripCase with(const char* name, void (*change)(Entry&)) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, EntryRoundTrip,
+    Cases, EntryCodecRoundTrip,
     ::testing::Values(
         with("Baseline", [](Entry&) {}),
         with("EmptyEverything", [](Entry& e) { e = Entry{}; }),
@@ -166,21 +165,7 @@ Entry compressed_entry() {
   return entry;
 }
 
-TEST(Gzip, RoundTripsAndChecksTheSize) {
-  const std::string text(10'000, 'x');
-  const std::string packed = gzip_compress(text);
-  ASSERT_FALSE(packed.empty());
-  EXPECT_LT(packed.size(), 200u);
-  EXPECT_EQ(gzip_decompress(packed, text.size()), text);
-  EXPECT_EQ(gzip_decompress(packed, text.size() - 1), std::nullopt) << "longer than claimed";
-  EXPECT_EQ(gzip_decompress(packed, text.size() + 1), std::nullopt) << "shorter than claimed";
-  EXPECT_EQ(gzip_decompress(packed + "x", text.size()), std::nullopt) << "trailing bytes";
-  EXPECT_EQ(gzip_decompress(packed.substr(0, packed.size() - 4), text.size()), std::nullopt) << "no trailer";
-  EXPECT_EQ(gzip_decompress("not gzip at all", 15), std::nullopt);
-  EXPECT_EQ(gzip_decompress(gzip_compress(""), 0), std::string());
-}
-
-TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
+TEST(EntryCodecCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
   const Entry entry = compressed_entry();
   ASSERT_TRUE(entry.compressed());
   EXPECT_EQ(entry.identity_size, entry.body.size());
@@ -208,7 +193,7 @@ TEST(EntryCompression, StoresOnlyTheGzipAndInflatesOnDemand) {
   EXPECT_EQ(encode_entry(*decoded), bytes);
 }
 
-TEST(EntryCompression, IncompressibleBodiesStayAsTheyAre) {
+TEST(EntryCodecCompression, IncompressibleBodiesStayAsTheyAre) {
   Entry entry = sample_entry();
   std::mt19937 rng(7);
   entry.body.resize(4000);
@@ -220,7 +205,7 @@ TEST(EntryCompression, IncompressibleBodiesStayAsTheyAre) {
   EXPECT_EQ(entry.headers, sample_entry().headers) << "no Vary for a body that has one variant";
 }
 
-TEST(EntryCompression, ADamagedGzipIsNotServedAsIdentity) {
+TEST(EntryCodecCompression, ADamagedGzipIsNotServedAsIdentity) {
   const Entry entry = compressed_entry();
   std::string bytes = encode_entry(entry);
   bytes[bytes.size() - 20] = static_cast<char>(bytes[bytes.size() - 20] ^ 0x55);
@@ -229,27 +214,13 @@ TEST(EntryCompression, ADamagedGzipIsNotServedAsIdentity) {
   EXPECT_EQ(decoded->identity(), nullptr);
 }
 
-TEST(EntryCompression, AForgedIdentitySizeIsRejectedWithoutAllocating) {
+TEST(EntryCodecCompression, AForgedIdentitySizeIsRejectedWithoutAllocating) {
   const Entry entry = compressed_entry();
   std::string bytes = encode_entry(entry);
   // The identity size is the u64 before the body length (u64) and the gzip member.
   const std::size_t offset = bytes.size() - entry.gzip.size() - 16;
   for (std::size_t i = 0; i < 8; ++i) bytes[offset + i] = i == 7 ? '\x7f' : '\xff';
   EXPECT_EQ(decode_entry(bytes), nullptr);
-}
-
-TEST(EntryApproxBytes, GrowsWithBodyHeadersAndRoute) {
-  Entry entry;
-  const std::size_t empty = entry.approx_bytes();
-  EXPECT_GT(empty, 0u);
-  entry.body.assign(1000, 'x');
-  EXPECT_GE(entry.approx_bytes(), empty + 1000);
-  const std::size_t with_body = entry.approx_bytes();
-  entry.headers.emplace_back("Content-Type", "text/plain");
-  EXPECT_GE(entry.approx_bytes(), with_body + 22);
-  const std::size_t with_header = entry.approx_bytes();
-  entry.route = "route";
-  EXPECT_EQ(entry.approx_bytes(), with_header + 5);
 }
 
 }  // namespace
