@@ -107,7 +107,8 @@ class StubState {
   void set_shop_hauth(std::string hauth);
 
   // Where handlers announce changes; a NullEventSink until the I/O layer installs its own.
-  // Precondition of set_events: before the server serves requests; `sink` outlives this.
+  // Precondition of set_events: before the server serves requests; `sink` outlives every
+  // later call of events().
   EventSink& events() { return *events_; }
   void set_events(EventSink* sink) { events_ = sink; }
 

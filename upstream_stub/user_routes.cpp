@@ -44,6 +44,7 @@ struct Toggle {
   std::optional<std::string> item_id;  // nullopt: missing or falsy
   bool ignored = false;
   bool type_given = false;
+  bool unhashable = false;  // a list or object item_id: dlcs[item_id] raises TypeError
 };
 std::optional<Toggle> parse_toggle(const Request& req) {
   const auto doc = route::request_json(req);
@@ -57,8 +58,7 @@ std::optional<Toggle> parse_toggle(const Request& req) {
   t.type_given = type != nullptr && route::truthy(*type);
   if (t.type_given) t.type = type->IsString() ? type->GetString() : route::to_json(*type);
   if (item != nullptr && route::truthy(*item)) {
-    // A list or object is not hashable as a dict key: the app raises after the checks.
-    if (item->IsArray() || item->IsObject()) return std::nullopt;
+    t.unhashable = item->IsArray() || item->IsObject();
     t.item_id = item->IsString() ? item->GetString() : route::to_json(*item);
   }
   t.ignored = ignored != nullptr && route::truthy(*ignored);
@@ -82,6 +82,8 @@ Reply toggle_ignore(StubState& state, const Request& req, const StubUser& user,
                                    : "type must be \"dlc\" or \"update\"",
                           v));
   }
+  // The app looks the record up (or creates it) and then raises on the dict assignment.
+  if (toggle->unhashable) return with(route::app_internal_error(v));
   const std::string title_id = render::upper(tid);
   const auto library = state.library();
   state.users().set_ignore(user.name, title_id, library->find(title_id),
