@@ -2,11 +2,11 @@
 // routes/system.py custom game info, routes/settings.py shop settings) and the reads that
 // show them (GET /api/titles/{tid}/tags, GET /api/games/{tid}/custom). A write that fails
 // changes nothing.
+#include <rapidjson/stringbuffer.h>
+
 #include "upstream_stub/app_routes.hpp"
 #include "upstream_stub/render_util.hpp"
 #include "upstream_stub/route_util.hpp"
-
-#include <rapidjson/stringbuffer.h>
 
 namespace foilcache::stub {
 namespace {
@@ -16,11 +16,13 @@ using route::json_ok;
 using route::member;
 using route::method_not_allowed;
 
-constexpr std::size_t kTagNameMax = 50;   // Tag.name String(50)
-constexpr std::size_t kTagColorMax = 7;   // Tag.color String(7)
-constexpr std::size_t kTagIconMax = 50;   // Tag.icon String(50)
+constexpr std::size_t kTagNameMax = 50;  // Tag.name String(50)
+constexpr std::size_t kTagColorMax = 7;  // Tag.color String(7)
+constexpr std::size_t kTagIconMax = 50;  // Tag.icon String(50)
 
-Reply internal_error(const Request& req) { return with_vary(route::app_internal_error(req.version())); }
+Reply internal_error(const Request& req) {
+  return with_vary(route::app_internal_error(req.version()));
+}
 
 // GET /api/titles/{title_id}/tags (get_title_tags).
 Reply title_tags(StubState& state, const Request& req, std::string_view tid) {
@@ -33,7 +35,8 @@ Reply title_tags(StubState& state, const Request& req, std::string_view tid) {
   const auto library = state.library();
   const Title* title = library->find(tid);
   if (title == nullptr) {
-    return with_vary(app_error(http::status::not_found, "NOT_FOUND", "Title not found not found", v));
+    return with_vary(
+        app_error(http::status::not_found, "NOT_FOUND", "Title not found not found", v));
   }
   const std::vector<std::int64_t> ids = title_tag_ids(*title);
   std::vector<Tag> tags;
@@ -72,15 +75,17 @@ bool apply_tag_fields(const rapidjson::Value& data, Tag& tag) {
 Reply tag_write(StubState& state, const Request& req, std::int64_t id) {
   const unsigned v = req.version();
   const bool del = req.method() == http::verb::delete_;
-  if (!del && req.method() != http::verb::put) return with_vary(method_not_allowed("DELETE, PUT", v));
+  if (!del && req.method() != http::verb::put)
+    return with_vary(method_not_allowed("DELETE, PUT", v));
   auto who = app_access(state, req, Access::kAdmin);
   if (auto* reply = std::get_if<Reply>(&who)) return std::move(*reply);
   auto not_found = [&] {
     return with_vary(app_error(http::status::not_found, "NOT_FOUND", "Tag not found not found", v));
   };
   if (del) {
-    return state.delete_tag(id) ? with_vary(json_ok(success_body("", "Tag removed successfully"), v))
-                                : not_found();
+    return state.delete_tag(id)
+               ? with_vary(json_ok(success_body("", "Tag removed successfully"), v))
+               : not_found();
   }
   const auto data = route::request_json(req);
   // TagRepository.update(tag_id, **data): anything but an object raises first.
@@ -98,7 +103,9 @@ Reply tag_write(StubState& state, const Request& req, std::int64_t id) {
 // (the app then rolls the row back but still answers success from custom.json).
 bool parse_custom(const rapidjson::Value& data, CustomInfo& out) {
   bool bad = false;
-  auto field = [&](std::string_view name) { return route::optional_string(member(data, name), bad); };
+  auto field = [&](std::string_view name) {
+    return route::optional_string(member(data, name), bad);
+  };
   out.name = field("name");
   out.description = field("description");
   out.publisher = field("publisher");
@@ -144,7 +151,8 @@ Reply custom_info(StubState& state, const Request& req, std::string_view tid) {
   const std::string title_id = render::upper(tid);
   if (get) {
     const auto custom = state.custom_info(title_id);
-    return with_vary(json_ok(success_body(custom ? render_custom_info(title_id, *custom) : "", ""), v));
+    return with_vary(
+        json_ok(success_body(custom ? render_custom_info(title_id, *custom) : "", ""), v));
   }
   const auto data = route::request_json(req);
   if (!data) return internal_error(req);
@@ -159,9 +167,12 @@ Reply custom_info(StubState& state, const Request& req, std::string_view tid) {
       CustomInfo& stored = edits.custom[title_id];
       const CustomInfo before = stored;
       // custom.json entries are updated field by field.
-      for (auto [dst, src] : {std::pair{&stored.name, &info.name}, {&stored.description, &info.description},
-                              {&stored.publisher, &info.publisher}, {&stored.icon_url, &info.icon_url},
-                              {&stored.banner_url, &info.banner_url}, {&stored.nsuid, &info.nsuid},
+      for (auto [dst, src] : {std::pair{&stored.name, &info.name},
+                              {&stored.description, &info.description},
+                              {&stored.publisher, &info.publisher},
+                              {&stored.icon_url, &info.icon_url},
+                              {&stored.banner_url, &info.banner_url},
+                              {&stored.nsuid, &info.nsuid},
                               {&stored.release_date, &info.release_date}}) {
         if (*src) *dst = *src;
       }
@@ -194,7 +205,8 @@ Reply shop_settings(StubState& state, const Request& req) {
   }
   ShopSettings shop = state.shop();
   std::string_view h(host->GetString(), host->GetStringLength());
-  if (const auto scheme = h.rfind("://"); scheme != std::string_view::npos) h = h.substr(scheme + 3);
+  if (const auto scheme = h.rfind("://"); scheme != std::string_view::npos)
+    h = h.substr(scheme + 3);
   shop.host = std::string(h);
   if (motd != nullptr) shop.motd = motd->GetString();
   if (const auto* p = member(*data, "public")) shop.public_shop = route::truthy(*p);

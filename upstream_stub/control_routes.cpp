@@ -14,8 +14,7 @@ using route::kJson;
 using route::method_not_allowed;
 using route::not_found;
 
-Reply stub_respond(const Request& req, const QueryParams& query,
-                   const StubOptions& opt) {
+Reply stub_respond(const Request& req, const QueryParams& query, const StubOptions& opt) {
   const unsigned v = req.version();
   Reply reply;
   auto bad = [&](std::string_view what) {
@@ -65,7 +64,8 @@ Reply stub_respond(const Request& req, const QueryParams& query,
     // Shows the test which request header reached the app: X-Echo-<Name>: value or "(absent)".
     if (k == "echo_header") {
       const auto it = req.find(value);
-      reply.response.set("X-Echo-" + value, it == req.end() ? std::string("(absent)") : std::string(it->value()));
+      reply.response.set("X-Echo-" + value,
+                         it == req.end() ? std::string("(absent)") : std::string(it->value()));
     }
     if (k == "header") {
       const auto colon = value.find(':');
@@ -96,9 +96,9 @@ Reply mode(StubState& state, const Request& req, const QueryParams& query) {
   if (req.method() == http::verb::post) {
     const auto mode = parse_fail_mode(query_first(query, "fail").value_or(""));
     if (!mode) {
-      reply.response =
-          make_response(http::status::bad_request,
-                        error_body("VALIDATION_ERROR", "fail must be none|500|close|hang"), kJson, v);
+      reply.response = make_response(
+          http::status::bad_request,
+          error_body("VALIDATION_ERROR", "fail must be none|500|close|hang"), kJson, v);
       return reply;
     }
     state.set_fail_mode(*mode);
@@ -121,14 +121,13 @@ Reply socketio_stats(StubState& state, unsigned v) {
   const SocketIoStats s = state.events().stats();
   const StubOptions& opt = state.options();
   Reply reply;
-  reply.response = json_ok(
-      "{\"channel\":" + json_string(opt.socketio_channel) +
-          ",\"enabled\":" + (s.enabled ? "true" : "false") +
-          ",\"failed\":" + std::to_string(s.failed) +
-          ",\"format\":" + json_string(to_string(opt.socketio_format)) +
-          ",\"pending\":" + std::to_string(s.pending) +
-          ",\"published\":" + std::to_string(s.published) + "}\n",
-      v);
+  reply.response = json_ok("{\"channel\":" + json_string(opt.socketio_channel) +
+                               ",\"enabled\":" + (s.enabled ? "true" : "false") +
+                               ",\"failed\":" + std::to_string(s.failed) +
+                               ",\"format\":" + json_string(to_string(opt.socketio_format)) +
+                               ",\"pending\":" + std::to_string(s.pending) +
+                               ",\"published\":" + std::to_string(s.published) + "}\n",
+                           v);
   return reply;
 }
 
@@ -140,19 +139,18 @@ Reply jobs(StubState& state, const Request& req, const QueryParams& query) {
   if (req.method() == http::verb::post) {
     const std::string_view outcome = query_first(query, "outcome").value_or("");
     if (outcome != "completed" && outcome != "failed") {
-      reply.response =
-          make_response(http::status::bad_request,
-                        error_body("VALIDATION_ERROR", "outcome must be completed|failed"), kJson, v);
+      reply.response = make_response(
+          http::status::bad_request,
+          error_body("VALIDATION_ERROR", "outcome must be completed|failed"), kJson, v);
       return reply;
     }
     state.set_jobs_fail(outcome == "failed");
   }
   std::vector<std::string> records;
   for (const JobRecord& r : state.jobs().all()) records.push_back(job_payload(r));
-  reply.response = json_ok(
-      "{\"jobs\": " + py::list(records) + ", \"outcome\": \"" +
-          (state.jobs_fail() ? "failed" : "completed") + "\"}\n",
-      v);
+  reply.response = json_ok("{\"jobs\": " + py::list(records) + ", \"outcome\": \"" +
+                               (state.jobs_fail() ? "failed" : "completed") + "\"}\n",
+                           v);
   return reply;
 }
 
@@ -180,8 +178,8 @@ Reply control_route(StubState& state, const Request& req, std::string_view path,
   }
   if (path == "/__stub/library-change") return library_change(state, v);
   if (path == "/__stub/socketio-noise") {
-    reply.response = json_ok(
-        "{\"queued\":" + std::to_string(state.events().publish_noise()) + "}\n", v);
+    reply.response =
+        json_ok("{\"queued\":" + std::to_string(state.events().publish_noise()) + "}\n", v);
     return reply;
   }
   state.reset_counters();

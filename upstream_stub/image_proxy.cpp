@@ -10,15 +10,14 @@
 //   anything else                 image/jpeg (what the app sends when U has no type)
 // Like the app: no auth, "Cache-Control: public, max-age=604800", streamed (no
 // Content-Length on HTTP/1.1).
-#include "upstream_stub/app_routes.hpp"
-#include "upstream_stub/render_util.hpp"
-#include "upstream_stub/route_util.hpp"
-
+#include <algorithm>
 #include <boost/crc.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <algorithm>
+#include "upstream_stub/app_routes.hpp"
+#include "upstream_stub/render_util.hpp"
+#include "upstream_stub/route_util.hpp"
 
 namespace foilcache::stub {
 namespace {
@@ -38,7 +37,8 @@ constexpr std::size_t kMinimalPng =
     sizeof kPngSignature + 4 * kChunkOverhead + sizeof kIhdr + sizeof kIdat;
 
 void put32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xFF));
 }
 
 void chunk(std::string& out, std::string_view type, std::string_view data) {
@@ -95,8 +95,8 @@ std::optional<std::int64_t> param(const boost::urls::url_view& u, std::string_vi
 
 Reply failed(std::string message, unsigned v) {
   Reply reply;
-  reply.response = make_response(http::status::bad_gateway, "Failed to retrieve image: " + message,
-                                 kHtml, v);
+  reply.response =
+      make_response(http::status::bad_gateway, "Failed to retrieve image: " + message, kHtml, v);
   return reply;
 }
 
@@ -105,8 +105,8 @@ std::optional<std::string> fetch_error(const boost::urls::url_view& u, std::stri
   const bool https = u.scheme() == "https";
   const std::string host = u.host_address();
   const std::string port = u.has_port() ? std::string(u.port()) : https ? "443" : "80";
-  const std::string pool = std::string(https ? "HTTPS" : "HTTP") + "ConnectionPool(host='" +
-                           host + "', port=" + port + ")";
+  const std::string pool = std::string(https ? "HTTPS" : "HTTP") + "ConnectionPool(host='" + host +
+                           "', port=" + port + ")";
   if (host.ends_with(".invalid")) {
     return pool + ": Max retries exceeded with url: " + std::string(u.encoded_target()) +
            " (Caused by NameResolutionError(\"<urllib3.connection." + (https ? "HTTPS" : "HTTP") +
@@ -122,8 +122,8 @@ std::optional<std::string> fetch_error(const boost::urls::url_view& u, std::stri
 
 }  // namespace
 
-std::optional<Reply> image_proxy_route(StubState& state, const Request& req,
-                                       std::string_view path, const QueryParams& query) {
+std::optional<Reply> image_proxy_route(StubState& state, const Request& req, std::string_view path,
+                                       const QueryParams& query) {
   if (path != "/api/image_proxy") return std::nullopt;
   const unsigned v = req.version();
   Reply reply;
@@ -141,7 +141,8 @@ std::optional<Reply> image_proxy_route(StubState& state, const Request& req,
     return reply;
   }
   const auto u = boost::urls::parse_uri(url);
-  if (!u || u->host_address().empty()) return failed("Invalid URL '" + url + "': No host supplied", v);
+  if (!u || u->host_address().empty())
+    return failed("Invalid URL '" + url + "': No host supplied", v);
   if (auto error = fetch_error(*u, url)) return failed(std::move(*error), v);
 
   const std::uint64_t seed = render::fnv1a(url);

@@ -1,7 +1,8 @@
 #include "upstream_stub/jobs.hpp"
-#include "upstream_stub/py_json.hpp"
 
 #include <cmath>
+
+#include "upstream_stub/py_json.hpp"
 
 namespace foilcache::stub {
 namespace {
@@ -22,9 +23,9 @@ std::string job_payload(const JobRecord& r) {
       {"id", py::string(r.id)},
       {"type", py::string(r.type)},
       {"status", py::string(r.status)},
-      {"progress", py::object({{"percent", py::number(r.percent)},
-                               {"message", r.message ? py::string(*r.message)
-                                                     : std::string(py::kNull)}})},
+      {"progress",
+       py::object({{"percent", py::number(r.percent)},
+                   {"message", r.message ? py::string(*r.message) : std::string(py::kNull)}})},
       {"result", r.result_json},
       {"metadata", r.metadata_json},
       {"error", r.error ? py::string(*r.error) : std::string(py::kNull)},
@@ -83,10 +84,10 @@ std::vector<JobProgress> job_progress(JobKind kind, const JobOutcome& outcome) {
   switch (kind) {
     case JobKind::kMetadataFetchAll: {
       if (total == 0) return {};
-      std::vector<JobProgress> out{
-          {round1(100.0 / static_cast<double>(total)),
-           "Fetching metadata for " + outcome.names.front() + "..."}};
-      if (total > 1) out.push_back({100.0, "Fetching metadata for " + outcome.names.back() + "..."});
+      std::vector<JobProgress> out{{round1(100.0 / static_cast<double>(total)),
+                                    "Fetching metadata for " + outcome.names.front() + "..."}};
+      if (total > 1)
+        out.push_back({100.0, "Fetching metadata for " + outcome.names.back() + "..."});
       return out;
     }
     case JobKind::kMetadataFetch:

@@ -1,12 +1,12 @@
 // Library maintenance (routes/system.py, routes/library.py): deleting a file, the orphan
 // cleanup, one title's metadata refresh, a manual RAWG match, and the routes that start
 // background jobs (metadata fetches, TitleDB update). All admin except the single refresh.
+#include <charconv>
+
 #include "upstream_stub/app_routes.hpp"
 #include "upstream_stub/py_json.hpp"
 #include "upstream_stub/render_util.hpp"
 #include "upstream_stub/route_util.hpp"
-
-#include <charconv>
 
 namespace foilcache::stub {
 namespace {
@@ -17,7 +17,9 @@ using route::member;
 using route::method_not_allowed;
 
 // What fails where the app raises (handle_api_errors: 500).
-Reply internal_error(const Request& req) { return with_vary(route::app_internal_error(req.version())); }
+Reply internal_error(const Request& req) {
+  return with_vary(route::app_internal_error(req.version()));
+}
 
 // The common head of a POST-only admin/shop route: the 405, or the 401/403, or nothing.
 std::optional<Reply> post_guard(StubState& state, const Request& req, Access access) {
@@ -51,7 +53,8 @@ Reply cleanup_orphaned(StubState& state, const Request& req) {
   std::size_t removed = 0;
   state.edit_library([&](LibraryEdits& edits, const Library& library) {
     for (const ShopFile& f : library.files()) {
-      if (library.missing_on_disk(f) && edits.deleted_files.insert(FileKey{f.app_id, f.version}).second) {
+      if (library.missing_on_disk(f) &&
+          edits.deleted_files.insert(FileKey{f.app_id, f.version}).second) {
         ++removed;
       }
     }
@@ -71,7 +74,8 @@ Reply refresh_metadata(StubState& state, const Request& req, std::string_view ti
   if (auto r = post_guard(state, req, Access::kShop)) return std::move(*r);
   const unsigned v = req.version();
   if (state.library()->find(tid) == nullptr) {
-    return with_vary(app_error(http::status::not_found, "NOT_FOUND", "Game not found not found", v));
+    return with_vary(
+        app_error(http::status::not_found, "NOT_FOUND", "Game not found not found", v));
   }
   state.edit_library([&](LibraryEdits& edits, const Library& library) {
     const Title* t = library.find(tid);
@@ -80,13 +84,15 @@ Reply refresh_metadata(StubState& state, const Request& req, std::string_view ti
     return true;
   });
   return with_vary(json_ok(
-      success_body("{\"title_id\":" + route::json_string(tid) + "}", "Metadata refresh queued"), v));
+      success_body("{\"title_id\":" + route::json_string(tid) + "}", "Metadata refresh queued"),
+      v));
 }
 
 // The RAWG game of `rawg_id` (RAWGClient.get_game_details): a positive integer, as a number
 // or digits; nullopt where RAWG would not answer.
 std::optional<std::int64_t> rawg_game(const rapidjson::Value& rawg_id) {
-  if (rawg_id.IsInt64()) return rawg_id.GetInt64() > 0 ? std::optional(rawg_id.GetInt64()) : std::nullopt;
+  if (rawg_id.IsInt64())
+    return rawg_id.GetInt64() > 0 ? std::optional(rawg_id.GetInt64()) : std::nullopt;
   if (!rawg_id.IsString()) return std::nullopt;
   const std::string_view s(rawg_id.GetString(), rawg_id.GetStringLength());
   std::int64_t id = 0;
@@ -110,7 +116,8 @@ Reply match_rawg(StubState& state, const Request& req) {
   if (!data || !data->IsObject()) return internal_error(req);
   const rapidjson::Value* title_id = member(*data, "title_id");
   const rapidjson::Value* rawg_id = member(*data, "rawg_id");
-  if (title_id == nullptr || rawg_id == nullptr || !route::truthy(*title_id) || !route::truthy(*rawg_id)) {
+  if (title_id == nullptr || rawg_id == nullptr || !route::truthy(*title_id) ||
+      !route::truthy(*rawg_id)) {
     return with_vary(
         app_error(http::status::bad_request, "INVALID_PARAMS", "title_id and rawg_id required", v));
   }
@@ -128,7 +135,8 @@ Reply match_rawg(StubState& state, const Request& req) {
     return true;
   });
   if (!matched) {
-    return with_vary(app_error(http::status::bad_request, "NOT_FOUND", "Title " + tid + " not found", v));
+    return with_vary(
+        app_error(http::status::bad_request, "NOT_FOUND", "Title " + tid + " not found", v));
   }
   const std::string body = "{\"name\":" + route::json_string(rawg_name(*game)) +
                            ",\"rawg_id\":" + route::to_json(*rawg_id) +
@@ -165,8 +173,8 @@ Reply start_job(StubState& state, const Request& req, JobKind kind) {
 
 }  // namespace
 
-std::optional<Reply> maintenance_route(StubState& state, const Request& req,
-                                       std::string_view path, const QueryParams&) {
+std::optional<Reply> maintenance_route(StubState& state, const Request& req, std::string_view path,
+                                       const QueryParams&) {
   if (auto id = int_segment_after(path, "/api/files/delete/")) return delete_file(state, req, *id);
   if (path == "/api/cleanup/orphaned") return cleanup_orphaned(state, req);
   if (path == "/api/library/metadata/refresh-all") {

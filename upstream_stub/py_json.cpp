@@ -1,11 +1,12 @@
 #include "upstream_stub/py_json.hpp"
-#include "common/hex.hpp"
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <ctime>
+
+#include "common/hex.hpp"
 
 namespace foilcache::stub::py {
 namespace {
@@ -40,7 +41,8 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
 
 void append_u(std::string& out, unsigned unit) {
   out += "\\u";
-  for (int shift = 12; shift >= 0; shift -= 4) out.push_back(common::kHexLower[(unit >> shift) & 0xF]);
+  for (int shift = 12; shift >= 0; shift -= 4)
+    out.push_back(common::kHexLower[(unit >> shift) & 0xF]);
 }
 
 }  // namespace
@@ -50,14 +52,29 @@ std::string string(std::string_view utf8) {
   for (std::size_t i = 0; i < utf8.size();) {
     const char32_t cp = next_code_point(utf8, i);
     switch (cp) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      default:
+        break;
     }
     if (cp >= 0x20 && cp < 0x7F) {
       out.push_back(static_cast<char>(cp));
@@ -82,8 +99,9 @@ std::string number(double value) {
   // repr switches to exponent notation below 1e-4 and from 1e16 on.
   const double magnitude = std::fabs(value);
   const bool fixed = magnitude == 0.0 || (magnitude >= 1e-4 && magnitude < 1e16);
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value,
-                                       fixed ? std::chars_format::fixed : std::chars_format::scientific);
+  const auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, value,
+                    fixed ? std::chars_format::fixed : std::chars_format::scientific);
   std::string out(buf, ec == std::errc{} ? end : buf);
   if (fixed && out.find('.') == std::string::npos) out += ".0";
   return out;

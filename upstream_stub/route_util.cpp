@@ -1,8 +1,4 @@
 #include "upstream_stub/route_util.hpp"
-#include "common/hex.hpp"
-#include "common/text.hpp"
-#include "upstream_stub/library_model.hpp"
-#include "upstream_stub/stub_handlers.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -10,6 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+
+#include "common/hex.hpp"
+#include "common/text.hpp"
+#include "upstream_stub/library_model.hpp"
+#include "upstream_stub/stub_handlers.hpp"
 
 namespace foilcache::stub::route {
 namespace {
@@ -95,8 +96,8 @@ http::response<http::string_body> not_found(std::string_view path, unsigned vers
                          kJson, version);
   }
   return make_response(http::status::not_found,
-                       "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n",
-                       kHtml, version);
+                       "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n", kHtml,
+                       version);
 }
 
 http::response<http::string_body> method_not_allowed(std::string_view allow, unsigned version) {

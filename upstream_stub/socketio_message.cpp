@@ -1,10 +1,11 @@
 #include "upstream_stub/socketio_message.hpp"
-#include "common/hex.hpp"
-#include "upstream_stub/py_json.hpp"
-#include "upstream_stub/socketio_pickles.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+
+#include "common/hex.hpp"
+#include "upstream_stub/py_json.hpp"
+#include "upstream_stub/socketio_pickles.hpp"
 
 namespace foilcache::stub {
 namespace {
@@ -53,8 +54,8 @@ std::string_view to_string(SocketIoFormat format) {
 }
 
 std::optional<SocketIoFormat> parse_socketio_format(std::string_view text) {
-  for (const auto f : {SocketIoFormat::kJson, SocketIoFormat::kJsonLegacy,
-                       SocketIoFormat::kJson514, SocketIoFormat::kPickle}) {
+  for (const auto f : {SocketIoFormat::kJson, SocketIoFormat::kJsonLegacy, SocketIoFormat::kJson514,
+                       SocketIoFormat::kPickle}) {
     if (text == to_string(f)) return f;
   }
   return std::nullopt;
@@ -62,7 +63,7 @@ std::optional<SocketIoFormat> parse_socketio_format(std::string_view text) {
 
 std::string new_host_id() {
   std::string id = common::random_hex(32);
-  id[12] = '4';  // version 4
+  id[12] = '4';                                                   // version 4
   id[16] = common::kHexLower[8 + common::hex_value(id[16]) % 4];  // variant 10xx
   return id;
 }
@@ -78,7 +79,7 @@ std::string emit_message(SocketIoFormat format, std::string_view event,
   m.emplace_back("event", py::string(event));
   // 5.15.1 wraps the emit's arguments in a list (several arguments, issue #1539).
   m.emplace_back("data", format == SocketIoFormat::kJson ? py::list({std::string(payload_json)})
-                                                          : std::string(payload_json));
+                                                         : std::string(payload_json));
   if (format != SocketIoFormat::kJson514) m.emplace_back("binary", py::boolean(false));
   m.emplace_back("namespace", py::string("/"));
   m.emplace_back("room", std::string(py::kNull));
@@ -97,18 +98,22 @@ std::string noise_message(SocketIoFormat format, NoiseKind kind, std::string_vie
   switch (kind) {
     case NoiseKind::kEnterRoom:
     case NoiseKind::kLeaveRoom:
-      return py::object({{"method", py::string(kind == NoiseKind::kEnterRoom ? "enter_room"
-                                                                             : "leave_room")},
+      return py::object(
+          {{"method", py::string(kind == NoiseKind::kEnterRoom ? "enter_room" : "leave_room")},
+           {"sid", sid},
+           {"room", room},
+           {"namespace", ns},
+           {"host_id", host}});
+    case NoiseKind::kDisconnect:
+      return py::object({{"method", py::string("disconnect")},
                          {"sid", sid},
+                         {"namespace", ns},
+                         {"host_id", host}});
+    case NoiseKind::kCloseRoom:
+      return py::object({{"method", py::string("close_room")},
                          {"room", room},
                          {"namespace", ns},
                          {"host_id", host}});
-    case NoiseKind::kDisconnect:
-      return py::object(
-          {{"method", py::string("disconnect")}, {"sid", sid}, {"namespace", ns}, {"host_id", host}});
-    case NoiseKind::kCloseRoom:
-      return py::object(
-          {{"method", py::string("close_room")}, {"room", room}, {"namespace", ns}, {"host_id", host}});
     case NoiseKind::kCallback:
       return py::object({{"method", py::string("callback")},
                          {"host_id", py::string(kOtherHostId)},

@@ -19,9 +19,7 @@ SocketIoPublisher::SocketIoPublisher(net::any_io_executor executor, RedisEndpoin
       queue_limit_(queue_limit),
       wake_(strand_) {}
 
-void SocketIoPublisher::start() {
-  net::co_spawn(strand_, run(), net::detached);
-}
+void SocketIoPublisher::start() { net::co_spawn(strand_, run(), net::detached); }
 
 void SocketIoPublisher::publish(std::string message) {
   if (pending_.fetch_add(1) >= queue_limit_) {
@@ -92,8 +90,8 @@ net::awaitable<bool> SocketIoPublisher::exchange(const std::string& command) {
   stream_->expires_after(timeout_);
   auto [wec, written] = co_await net::async_write(*stream_, net::buffer(command), kNoThrow);
   if (wec) co_return false;
-  auto [rec, line] = co_await net::async_read_until(*stream_, net::dynamic_buffer(reply_), "\r\n",
-                                                    kNoThrow);
+  auto [rec, line] =
+      co_await net::async_read_until(*stream_, net::dynamic_buffer(reply_), "\r\n", kNoThrow);
   if (rec) co_return false;
   // PUBLISH answers ":<subscribers>", AUTH "+OK"; "-ERR ..." is a refusal.
   const bool ok = !reply_.empty() && (reply_[0] == ':' || reply_[0] == '+');

@@ -1,7 +1,8 @@
 #include "upstream_stub/stub_events.hpp"
-#include "common/hex.hpp"
 
 #include <stdexcept>
+
+#include "common/hex.hpp"
 
 namespace foilcache::stub {
 namespace {
@@ -14,10 +15,7 @@ std::chrono::system_clock::time_point now() { return std::chrono::system_clock::
 }  // namespace
 
 StubEvents::StubEvents(net::io_context& ioc, StubState& state)
-    : state_(state),
-      strand_(net::make_strand(ioc)),
-      host_id_(new_host_id()),
-      debounce_(strand_) {
+    : state_(state), strand_(net::make_strand(ioc)), host_id_(new_host_id()), debounce_(strand_) {
   const StubOptions& opt = state.options();
   if (opt.socketio_redis_url.empty()) return;
   auto endpoint = parse_redis_url(opt.socketio_redis_url);

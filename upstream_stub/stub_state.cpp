@@ -1,10 +1,10 @@
 // StubState: the server's shared, lock-protected state (library snapshots and edits, tags,
 // shop settings, counters, modes), plus the small enums' text forms.
-#include "upstream_stub/render_util.hpp"
-#include "upstream_stub/stub_handlers.hpp"
-
 #include <algorithm>
 #include <random>
+
+#include "upstream_stub/render_util.hpp"
+#include "upstream_stub/stub_handlers.hpp"
 
 namespace foilcache::stub {
 namespace {
@@ -63,8 +63,8 @@ std::uint64_t StubState::bump_generation() {
   std::lock_guard write(write_mutex_);
   const std::uint64_t next = generation() + 1;
   // Built outside mutex_: readers keep the old library meanwhile.
-  auto fresh = std::make_shared<const Library>(options_.library_seed, next, options_.base_titles,
-                                               edits_);
+  auto fresh =
+      std::make_shared<const Library>(options_.library_seed, next, options_.base_titles, edits_);
   std::lock_guard lock(mutex_);
   library_ = std::move(fresh);
   return next;
@@ -99,7 +99,8 @@ std::vector<Tag> StubState::tags() const {
 std::optional<bool> StubState::update_tag(std::int64_t id,
                                           const std::function<bool(Tag&)>& update) {
   std::lock_guard lock(mutex_);
-  const auto it = std::find_if(tags_.begin(), tags_.end(), [&](const Tag& t) { return t.id == id; });
+  const auto it =
+      std::find_if(tags_.begin(), tags_.end(), [&](const Tag& t) { return t.id == id; });
   if (it == tags_.end()) return std::nullopt;
   Tag changed = *it;
   if (!update(changed)) return false;
@@ -172,7 +173,8 @@ void StubState::set_shop_hauth(std::string hauth) {
 }
 
 std::uint64_t StubState::next_random() {
-  return render::splitmix(random_state_.fetch_add(0x9E3779B97F4A7C15ull, std::memory_order_relaxed));
+  return render::splitmix(
+      random_state_.fetch_add(0x9E3779B97F4A7C15ull, std::memory_order_relaxed));
 }
 
 std::chrono::milliseconds StubState::draw_latency(LatencyClass latency) {

@@ -2,11 +2,11 @@
 // their GETs, the wishlist, and GET /api/library, whose items carry the caller's flags.
 // Every answer is the app's: status, error envelope, and 500 where the app raises (a body
 // that is not JSON, a write through Basic auth, which leaves current_user anonymous).
+#include <variant>
+
 #include "upstream_stub/app_routes.hpp"
 #include "upstream_stub/render_util.hpp"
 #include "upstream_stub/route_util.hpp"
-
-#include <variant>
 
 namespace foilcache::stub {
 namespace {
@@ -50,7 +50,7 @@ std::optional<Toggle> parse_toggle(const Request& req) {
   const auto doc = route::request_json(req);
   if (!doc) return std::nullopt;
   Toggle t;
-  if (!route::truthy(*doc)) return t;  // request.json or {}
+  if (!route::truthy(*doc)) return t;         // request.json or {}
   if (!doc->IsObject()) return std::nullopt;  // data.get on a list
   const rapidjson::Value* type = route::member(*doc, "type");
   const rapidjson::Value* item = route::member(*doc, "item_id");
@@ -77,10 +77,10 @@ Reply toggle_ignore(StubState& state, const Request& req, const StubUser& user,
   }
   const bool dlc = toggle->type == "dlc";
   if (!dlc && (wishlist || toggle->type != "update")) {
-    return with(app_error(http::status::bad_request, code,
-                          wishlist ? "Only dlc type is supported for ignore"
-                                   : "type must be \"dlc\" or \"update\"",
-                          v));
+    return with(app_error(
+        http::status::bad_request, code,
+        wishlist ? "Only dlc type is supported for ignore" : "type must be \"dlc\" or \"update\"",
+        v));
   }
   // The app looks the record up (or creates it) and then raises on the dict assignment.
   if (toggle->unhashable) return with(route::app_internal_error(v));
@@ -89,9 +89,8 @@ Reply toggle_ignore(StubState& state, const Request& req, const StubUser& user,
   state.users().set_ignore(user.name, title_id, library->find(title_id),
                            dlc ? IgnoreType::kDlc : IgnoreType::kUpdate, *toggle->item_id,
                            toggle->ignored);
-  return with(json_ok(success_body("", wishlist ? "Ignore preference updated"
-                                                : "Ignore preferences updated"),
-                      v));
+  return with(json_ok(
+      success_body("", wishlist ? "Ignore preference updated" : "Ignore preferences updated"), v));
 }
 
 Reply ignore_route(StubState& state, const Request& req, std::string_view tid, bool wishlist) {
@@ -118,8 +117,8 @@ std::optional<WishlistInput> parse_wishlist(const Request& req) {
   auto field = [&](std::string_view name) {
     return route::optional_string(route::member(*doc, name), bad);
   };
-  WishlistInput in{field("title_id"), field("name"),        field("release_date"),
-                   field("icon_url"), field("banner_url"),  field("description"),
+  WishlistInput in{field("title_id"), field("name"),       field("release_date"),
+                   field("icon_url"), field("banner_url"), field("description"),
                    field("genres"),   field("screenshots")};
   if (bad) return std::nullopt;
   return in;
@@ -173,9 +172,8 @@ Reply wishlist_item_route(StubState& state, const Request& req, std::string_view
   if (!removed) {
     return with(app_error(http::status::not_found, "NOT_FOUND", "Wishlist item not found", v));
   }
-  return with(json_ok(success_body("{\"id\":" + std::to_string(*removed) + "}",
-                                   "Item removido da wishlist"),
-                      v));
+  return with(json_ok(
+      success_body("{\"id\":" + std::to_string(*removed) + "}", "Item removido da wishlist"), v));
 }
 
 // GET /api/library (library_api): the app's ETag is the library hash, global although the
@@ -192,7 +190,8 @@ Reply library_route(StubState& state, const Request& req, const QueryParams& que
   if (route::header(req, http::field::if_none_match) == library->hash()) {
     return with(make_response(http::status::not_modified, "", "text/html; charset=utf-8", v));
   }
-  PagedBody page = render_library(*library, query, state.users().ignores(std::get<const StubUser*>(who)->name));
+  PagedBody page =
+      render_library(*library, query, state.users().ignores(std::get<const StubUser*>(who)->name));
   Reply reply = with(json_ok(std::move(page.body), v));
   reply.response.set(http::field::etag, "\"" + library->hash() + "\"");
   reply.response.set("X-Total-Count", std::to_string(page.total_items));

@@ -1,9 +1,10 @@
 #include "upstream_stub/user_state.hpp"
-#include "upstream_stub/py_json.hpp"
-#include "upstream_stub/render_util.hpp"
 
 #include <algorithm>
 #include <charconv>
+
+#include "upstream_stub/py_json.hpp"
+#include "upstream_stub/render_util.hpp"
 
 namespace foilcache::stub {
 namespace {
@@ -92,8 +93,7 @@ void UserState::set_ignore(std::string_view user, std::string_view title_id, con
   slot = std::move(records);
 }
 
-WishlistAdd UserState::add_wishlist(std::string_view user, WishlistInput in,
-                                    const Library& library,
+WishlistAdd UserState::add_wishlist(std::string_view user, WishlistInput in, const Library& library,
                                     std::chrono::system_clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto& items = wishlists_[std::string(user)];
@@ -111,9 +111,8 @@ WishlistAdd UserState::add_wishlist(std::string_view user, WishlistInput in,
                          [&](const WishlistItem& i) { return i.name == in.name; })) {
     return WishlistAdd::kDuplicate;
   }
-  WishlistItem item{next_wishlist_id_++, in.title_id,     in.name,        in.release_date,
-                    in.icon_url,         in.banner_url,   in.description, in.genres,
-                    in.screenshots,      now};
+  WishlistItem item{next_wishlist_id_++, in.title_id,    in.name,   in.release_date, in.icon_url,
+                    in.banner_url,       in.description, in.genres, in.screenshots,  now};
   items.push_back(std::move(item));
   return WishlistAdd::kAdded;
 }
@@ -143,11 +142,13 @@ std::optional<std::int64_t> UserState::remove_wishlist(std::string_view user,
   auto& items = it->second;
   auto match = items.end();
   std::int64_t id = 0;
-  const auto [end, ec] = std::from_chars(identifier.data(), identifier.data() + identifier.size(), id);
+  const auto [end, ec] =
+      std::from_chars(identifier.data(), identifier.data() + identifier.size(), id);
   // identifier.isdigit(): an id when it is all digits (one too large matches no row).
   if (!identifier.empty() && identifier.front() != '-' && ec == std::errc{} &&
       end == identifier.data() + identifier.size()) {
-    match = std::find_if(items.begin(), items.end(), [&](const WishlistItem& i) { return i.id == id; });
+    match =
+        std::find_if(items.begin(), items.end(), [&](const WishlistItem& i) { return i.id == id; });
   }
   if (match == items.end()) {
     match = std::find_if(items.begin(), items.end(),
