@@ -1,6 +1,7 @@
 // upstream-stub: runs a StubServer until SIGINT/SIGTERM. Prints one line
 // "upstream-stub listening on http://HOST:PORT" (the bound port, also for --listen :0)
 // to stdout once it accepts connections.
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -33,7 +34,20 @@ constexpr std::string_view kUsage =
     "                           answer the scan once it was answered (5 s bound)\n"
     "  --webhook-secret S       HMAC-SHA256 key of the webhook's X-Foilcache-Signature\n"
     "  --webhook-event NAME     the webhook's \"event\" (default library_updated)\n"
+    "  --socketio-redis URL     PUBLISH the app's Socket.IO events (library_updated,\n"
+    "                           job_update) on this Redis: redis://[:PASSWORD@]HOST[:PORT][/DB]\n"
+    "  --socketio-channel NAME  their channel (default flask-socketio)\n"
+    "  --socketio-format F      python-socketio wire format: json (>= 5.15.1, default),\n"
+    "                           json-legacy (5.15.0), json-5.14 (5.14.x), pickle (< 5.14)\n"
+    "  --library-change-every D a background library change every D (default off)\n"
+    "  --library-change-debounce D  library_updated once D passed without another change\n"
+    "                           (the app: 10s; default 0)\n"
+    "  --job-step D             pause before each transition of a background job (default 0)\n"
+    "  --jobs-fail              background jobs end \"failed\" and change nothing\n"
     "  --help                   this text\n"
+    "durations: 250ms, 10s, 2m, 1h (a bare number is seconds)\n"
+    "control: POST /__stub/library-change, POST /__stub/socketio-noise, GET /__stub/socketio,\n"
+    "         GET|POST /__stub/jobs[?outcome=completed|failed] (see stub_server.hpp)\n"
     "users: alice/alice-pw, bob/bob-pw (shop), admin/admin-pw (admin); also\n"
     "       'Authorization: Bearer token-<user>' and 'Cookie: session=sess-<user>'\n";
 
@@ -45,6 +59,23 @@ bool parse_u64(std::string_view text, std::uint64_t& out) {
     v = v * 10 + static_cast<std::uint64_t>(c - '0');
   }
   out = v;
+  return true;
+}
+
+// "250ms", "10s", "2m", "1h"; a bare number is seconds.
+bool parse_duration(std::string_view text, std::chrono::milliseconds& out) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::uint64_t n = 0;
+  if (!parse_u64(text.substr(0, digits), n) || n > 1'000'000'000) return false;
+  const std::string_view unit = text.substr(digits);
+  std::uint64_t scale = 0;
+  if (unit == "ms") scale = 1;
+  if (unit.empty() || unit == "s") scale = 1000;
+  if (unit == "m") scale = 60'000;
+  if (unit == "h") scale = 3'600'000;
+  if (scale == 0) return false;
+  out = std::chrono::milliseconds{static_cast<std::int64_t>(n * scale)};
   return true;
 }
 
@@ -60,6 +91,42 @@ bool parse_listen(std::string_view text, StubOptions& opt) {
   opt.address = std::string(host);
   opt.port = static_cast<std::uint16_t>(port);
   return true;
+}
+
+// The Socket.IO and background-change options: nullopt when `arg` is none of them, else
+// an error text ("" when fine).
+template <typename Value>
+std::optional<std::string> parse_event_option(std::string_view arg, Value&& value,
+                                              StubOptions& opt) {
+  auto duration = [&](std::chrono::milliseconds& out) -> std::string {
+    const auto v = value();
+    return v && parse_duration(*v, out) ? "" : "expected a duration such as 500ms or 10s";
+  };
+  if (arg == "--socketio-redis") {
+    const auto v = value();
+    if (!v || !foilcache::stub::parse_redis_url(*v)) return "expected redis://HOST[:PORT][/DB]";
+    opt.socketio_redis_url = std::string(*v);
+  } else if (arg == "--socketio-channel") {
+    const auto v = value();
+    if (!v || v->empty()) return "expected a channel name";
+    opt.socketio_channel = std::string(*v);
+  } else if (arg == "--socketio-format") {
+    const auto v = value();
+    const auto f = v ? foilcache::stub::parse_socketio_format(*v) : std::nullopt;
+    if (!f) return "expected json, json-legacy, json-5.14 or pickle";
+    opt.socketio_format = *f;
+  } else if (arg == "--library-change-every") {
+    return duration(opt.library_change_every);
+  } else if (arg == "--library-change-debounce") {
+    return duration(opt.library_change_debounce);
+  } else if (arg == "--job-step") {
+    return duration(opt.job_step);
+  } else if (arg == "--jobs-fail") {
+    opt.jobs_fail = true;
+  } else {
+    return std::nullopt;
+  }
+  return "";
 }
 
 // Fills `opt` from argv; returns an exit code when the program should end now.
@@ -131,6 +198,8 @@ std::optional<int> parse_args(int argc, char** argv, StubOptions& opt) {
       const auto v = value();
       if (!v) return fail("expected an event name");
       opt.webhook_event = std::string(*v);
+    } else if (auto handled = parse_event_option(arg, value, opt)) {
+      if (!handled->empty()) return fail(*handled);
     } else {
       return fail("unknown option");
     }

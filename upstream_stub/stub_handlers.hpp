@@ -1,12 +1,15 @@
-// The stub's request handling apart from I/O: shared server state, MyFoil's two auth
-// schemes (access_required and tinfoil_access), Range parsing, and the router for every
-// route answered with a complete body. stub_server.cpp owns the sockets and streams the
-// routes that need it (downloads, uploads, WebSocket).
+// The stub's request handling apart from I/O: shared server state (stub_state.cpp), MyFoil's
+// two auth schemes (access_required and tinfoil_access; stub_auth.cpp), Range parsing, and
+// the router for every route answered with a complete body (stub_handlers.cpp; the app's
+// write routes and per-user reads in app_routes.hpp). stub_server.cpp owns the sockets and
+// streams the routes that need it (downloads, uploads, WebSocket); stub_events.cpp runs
+// what the handlers announce through EventSink.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,8 +19,11 @@
 #include <utility>
 
 #include "common/net.hpp"
+#include "upstream_stub/event_sink.hpp"
+#include "upstream_stub/jobs.hpp"
 #include "upstream_stub/library_model.hpp"
 #include "upstream_stub/stub_options.hpp"
+#include "upstream_stub/user_state.hpp"
 
 namespace foilcache::stub {
 
@@ -40,6 +46,14 @@ enum class LatencyClass {
   kMetadata,    // metadata_latency: app_info, titledb_data, tags, upcoming
 };
 
+// The app's settings.yaml "shop:" values the stub reads (POST /api/settings/shop).
+struct ShopSettings {
+  bool public_shop = false;  // shop/public
+  std::string motd;          // shop/motd
+  std::string host;          // shop/host; empty: Host/Hauth verification off
+  bool encrypt = false;      // shop/encrypt
+};
+
 // State shared by all connections of one server. Every member function is thread-safe.
 class StubState {
  public:
@@ -50,6 +64,26 @@ class StubState {
   std::uint64_t generation() const;
   // Rebuilds the library one generation further and returns the new generation.
   std::uint64_t bump_generation();
+  // Runs `edit` on a copy of the library edits with the current library; if it returns
+  // true the edits are kept (revision + 1) and the library rebuilt before this returns.
+  // Edits and generation bumps are serialised; readers keep their snapshot.
+  bool edit_library(const std::function<bool(LibraryEdits&, const Library&)>& edit);
+
+  // The custom info stored for `title_id` (upper case), if any.
+  std::optional<CustomInfo> custom_info(std::string_view title_id) const;
+
+  UserState& users() { return users_; }
+  JobRegistry& jobs() { return jobs_; }
+
+  std::vector<Tag> tags() const;
+  // PUT /api/tags/{id}: `update` changes a copy of the tag and returns false to reject it
+  // (nothing changes). nullopt when there is no such tag; else whether it was kept.
+  std::optional<bool> update_tag(std::int64_t id, const std::function<bool(Tag&)>& update);
+  // DELETE /api/tags/{id}: whether the tag existed (its TitleTag rows go with it).
+  bool delete_tag(std::int64_t id);
+
+  ShopSettings shop() const;
+  void set_shop(ShopSettings shop);
 
   // Counts one request for `path` (the target without its query).
   void count(std::string_view path);
@@ -58,11 +92,25 @@ class StubState {
 
   FailMode fail_mode() const { return fail_mode_.load(); }
   void set_fail_mode(FailMode mode) { fail_mode_.store(mode); }
+  bool jobs_fail() const { return jobs_fail_.load(); }
+  void set_jobs_fail(bool fail) { jobs_fail_.store(fail); }
+
+  // The app's MetadataFetchLog: fetch_all_metadata runs when not forced only if no fetch
+  // completed in the last 12 hours. `begin_metadata_fetch` returns the new log id.
+  bool metadata_fetch_due(std::chrono::system_clock::time_point now) const;
+  std::int64_t begin_metadata_fetch();
+  void metadata_fetch_completed(std::chrono::system_clock::time_point when);
 
   // The Hauth the shop expects; an admin's first secure Basic login may set it (the app
   // writes it to its settings).
   std::string shop_hauth() const;
   void set_shop_hauth(std::string hauth);
+
+  // Where handlers announce changes; a NullEventSink until the I/O layer installs its own.
+  // Precondition of set_events: before the server serves requests; `sink` outlives every
+  // later call of events().
+  EventSink& events() { return *events_; }
+  void set_events(EventSink* sink) { events_ = sink; }
 
   // A scaled random latency of the class; zero when latency_scale is 0.
   std::chrono::milliseconds draw_latency(LatencyClass latency);
@@ -72,10 +120,21 @@ class StubState {
  private:
   StubOptions options_;
   mutable std::mutex mutex_;
+  mutable std::mutex write_mutex_;  // serialises library rebuilds; taken before mutex_
   std::shared_ptr<const Library> library_;
+  LibraryEdits edits_;  // guarded by write_mutex_
+  std::vector<Tag> tags_;
+  ShopSettings shop_;
   std::map<std::string, std::uint64_t, std::less<>> counters_;
   std::string shop_hauth_;
+  std::int64_t metadata_fetch_logs_ = 0;
+  std::optional<std::chrono::system_clock::time_point> last_metadata_fetch_;
+  UserState users_;
+  JobRegistry jobs_;
+  NullEventSink null_events_;
+  EventSink* events_ = &null_events_;
   std::atomic<FailMode> fail_mode_{FailMode::kNone};
+  std::atomic<bool> jobs_fail_{false};
   std::atomic<std::uint64_t> random_state_;
 };
 
@@ -93,6 +152,9 @@ enum class Access { kShop, kAdmin };
 struct AuthResult {
   enum class Kind { kOk, kUnauthorized, kForbidden } kind = Kind::kUnauthorized;
   const StubUser* user = nullptr;  // set when kOk
+  // How the caller authenticated. With Basic the app runs the route without a current_user
+  // (access_required does not log the user in), so routes that read current_user.id fail.
+  enum class Via { kNone, kSession, kBasic, kBearer } via = Via::kNone;
 };
 AuthResult access_required(const http::fields& headers, const std::vector<StubUser>& users,
                            Access access);

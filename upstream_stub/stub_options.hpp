@@ -1,6 +1,7 @@
 // Everything a StubServer is configured with: listen address, threads, simulated database
-// latency, the synthetic library, users, the app's shop settings and the abuse limits.
-// Plain data with defaults; no Asio/Beast here so tests and main include it cheaply.
+// latency, the synthetic library, users, the app's shop settings, its Socket.IO message
+// queue and background changes, and the abuse limits. Plain data with defaults; no
+// Asio/Beast here so tests and main include it cheaply.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,8 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "upstream_stub/socketio_message.hpp"
 
 namespace foilcache::stub {
 
@@ -51,7 +54,8 @@ struct StubOptions {
 
   std::vector<StubUser> users = default_users();
 
-  // MyFoil settings.yaml "shop:" section, as tinfoil_access and the index read them.
+  // MyFoil settings.yaml "shop:" section, as tinfoil_access and the index read them: the
+  // initial values (POST /api/settings/shop changes them while the server runs).
   bool shop_public = false;                     // true: index and downloads need no auth
   std::string shop_motd = "Welcome to MyFoil";  // the index's "success" message
   std::string shop_host;      // "host[:port]" for Hauth verification; empty: verification off
@@ -74,8 +78,29 @@ struct StubOptions {
   std::string webhook_secret;
   std::string webhook_event = "library_updated";
   std::chrono::milliseconds webhook_timeout{5000};
-  // Called on an io thread after a scan bumped the library generation. Must not block.
+  // Called on an io thread after a scan or a background change bumped the library
+  // generation. Must not block.
   std::function<void(std::uint64_t generation)> on_library_changed;
+
+  // The app's Socket.IO message queue (Flask-SocketIO message_queue=REDIS_URL): where
+  // library_updated and job_update are PUBLISHed. Empty URL: nothing is published.
+  std::string socketio_redis_url;  // redis://[[user]:password@]HOST[:PORT][/DB]
+  std::string socketio_channel = "flask-socketio";
+  SocketIoFormat socketio_format = SocketIoFormat::kJson;
+  std::chrono::milliseconds socketio_timeout{2000};  // connect + AUTH, or one PUBLISH
+  std::size_t socketio_queue_limit = 10000;  // waiting messages; beyond it new ones fail
+  // library_updated follows a library change once this long passed without another one
+  // (the app's post_library_change is @debounce(10)). 0: at once.
+  std::chrono::milliseconds library_change_debounce{0};
+  // A background library change (the app's file watcher, schedulers) every this long:
+  // the generation is bumped, then library_updated follows. 0: off.
+  std::chrono::milliseconds library_change_every{0};
+  // Background jobs (metadata fetches, TitleDB update): the pause before each transition.
+  std::chrono::milliseconds job_step{0};
+  bool jobs_fail = false;  // jobs end "failed" and change nothing (POST /__stub/jobs?outcome=)
+
+  // GET /api/image_proxy?url=U: "size=N" in U asks for an N-byte image, up to this.
+  std::size_t image_max_size = 64 * 1024 * 1024;
 
   // Limits and timeouts.
   std::size_t header_limit = 16 * 1024;                  // request header bytes

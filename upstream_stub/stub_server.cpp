@@ -12,6 +12,7 @@
 
 #include "common/webhook_signature.hpp"
 #include "upstream_stub/game_bytes.hpp"
+#include "upstream_stub/stub_events.hpp"
 #include "upstream_stub/stub_handlers.hpp"
 
 namespace foilcache::stub {
@@ -165,7 +166,10 @@ class StubServer::Impl {
   explicit Impl(StubOptions options)
       : state_(std::move(options)),
         ioc_(std::max(1, state_.options().io_threads)),
-        acceptor_(net::make_strand(ioc_)) {}
+        events_(ioc_, state_),
+        acceptor_(net::make_strand(ioc_)) {
+    state_.set_events(&events_);
+  }
 
   ~Impl() { stop(); }
 
@@ -177,6 +181,7 @@ class StubServer::Impl {
     acceptor_.bind(endpoint);
     acceptor_.listen(net::socket_base::max_listen_connections);
     port_ = acceptor_.local_endpoint().port();
+    events_.start();
     net::co_spawn(acceptor_.get_executor(), accept_loop(), log_exception);
     for (int i = 0; i < std::max(1, opt.io_threads); ++i) {
       threads_.emplace_back([this] { ioc_.run(); });
@@ -389,7 +394,7 @@ class StubServer::Impl {
           head, keep_alive);
     }
     const auto library = state_.library();
-    if (id == 0 || id > library->files().size()) {
+    if (library->find_file(id) == nullptr) {
       co_return co_await write(
           stream,
           make_response(http::status::not_found, "File not found", "text/html; charset=utf-8", v),
@@ -555,9 +560,10 @@ class StubServer::Impl {
   }
 
   // Declaration order matters: state_ outlives ioc_ (whose destructor destroys pending
-  // coroutine frames that use it) and acceptor_ goes before ioc_.
+  // coroutine frames that use it); events_ and acceptor_ go before ioc_.
   StubState state_;
   net::io_context ioc_;
+  StubEvents events_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
@@ -579,6 +585,8 @@ std::uint64_t StubServer::count(std::string_view path) const {
 }
 void StubServer::reset_counters() { impl_->state().reset_counters(); }
 std::uint64_t StubServer::library_generation() const { return impl_->state().generation(); }
+SocketIoStats StubServer::socketio_stats() const { return impl_->state().events().stats(); }
+std::vector<JobRecord> StubServer::jobs() const { return impl_->state().jobs().all(); }
 const StubOptions& StubServer::options() const { return impl_->state().options(); }
 
 }  // namespace foilcache::stub

@@ -2,19 +2,38 @@
 // integration tests and benchmarks. HTTP/1.1 keep-alive over Boost.Beast coroutines on
 // its own io threads; simulated database latency with timers.
 //
-// Routes (shaped like the app's; see docs in library_model.hpp / stub_handlers.hpp):
-//   GET  /api/library/paged, /api/library/search/paged, /api/stats/overview,
-//        /api/app_info/{id}, /api/titledb_data/{title_id}, /api/tags, /api/upcoming
+// Routes (shaped like MyFoil v2.5.0's; see library_model.hpp, stub_handlers.hpp and the
+// route files named in app_routes.hpp):
+//   GET  /api/library/paged, /api/library, /api/library/search/paged, /api/stats/overview
 //        shop access; bodies depend on the caller (per-user ignore flags)
-//   GET  /api/system/info                 no auth
+//   GET  /api/app_info/{id}, /api/titledb_data/{title_id}, /api/tags, /api/upcoming,
+//        /api/titles/{title_id}/tags, /api/games/{tid}/custom          shop access
+//   GET  /api/system/info, /api/image_proxy?url=U (local data, see image_proxy.cpp)  no auth
 //   GET  /, /index.json, /tinfoil.json    the Tinfoil shop index (tinfoil_access)
 //   GET|HEAD /api/get_game/{id}           a game_size-byte file (game_bytes.hpp), Range
-//   POST /api/library/scan                admin; bumps the library generation, then (with
-//                                         webhook_url) delivers the signed webhook before
-//                                         answering
+//   GET|POST /api/library/ignore/{tid}    shop; the caller's ignore record / one flag of it
+//   GET|POST /api/wishlist, GET|POST /api/wishlist/ignore/{tid},
+//        PUT|DELETE /api/wishlist/{id}    login (session cookie); the caller's wishlist
+//   POST /api/games/{tid}/custom          shop; one title's name, description, icons...
+//   POST /api/library/metadata/refresh/{tid}   shop; one title's metadata
+//   PUT|DELETE /api/tags/{id}, POST /api/settings/shop, POST /api/files/delete/{id},
+//        POST /api/cleanup/orphaned, POST /api/library/match-rawg    admin; change shared data
+//   POST /api/system/metadata/fetch, /api/library/metadata/refresh-all,
+//        /api/settings/titledb/update     admin; start a background job (job_update events)
+//   POST /api/library/scan                admin; bumps the library generation, announces
+//                                         library_updated, then (with webhook_url) delivers
+//                                         the signed webhook before answering
 //   POST /api/upload                      no auth; streams the body, answers {"bytes","crc32"}
 //   /socket.io/                           Engine.IO polling open packet; WebSocket echo
 //   /__stub/counters, /__stub/reset, /__stub/respond, /__stub/mode   test control
+//   POST /__stub/library-change           a background library change (generation + 1,
+//                                         then library_updated)
+//   GET  /__stub/socketio                 the publisher's counters; POST
+//        /__stub/socketio-noise           one enter_room/leave_room/disconnect/close_room/
+//                                         callback message on the channel
+//   GET|POST /__stub/jobs[?outcome=completed|failed]   job records; how later jobs end
+// Events: with socketio_redis_url the app's Socket.IO messages (library_updated, job_update)
+// are PUBLISHed on socketio_channel in socketio_format (socketio_message.hpp).
 // Credentials: Basic name:password, "Bearer token-<name>", cookie session=sess-<name> or
 // remember_token=remember-<name>.
 #pragma once
@@ -24,7 +43,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "upstream_stub/event_sink.hpp"
+#include "upstream_stub/jobs.hpp"
 #include "upstream_stub/stub_options.hpp"
 
 namespace foilcache::stub {
@@ -37,7 +59,8 @@ class StubServer {
   StubServer& operator=(const StubServer&) = delete;
 
   // Binds, listens and starts the io threads. Throws boost::system::system_error when the
-  // address cannot be bound. Call once.
+  // address cannot be bound. Call once. (The constructor throws std::invalid_argument for a
+  // malformed socketio_redis_url.)
   void start();
   // The bound port (the ephemeral one when options.port was 0). Valid after start().
   std::uint16_t port() const;
@@ -49,8 +72,12 @@ class StubServer {
   std::map<std::string, std::uint64_t> counters() const;
   std::uint64_t count(std::string_view path) const;
   void reset_counters();
-  // The current library generation (0 at start, +1 per scan).
+  // The current library generation (0 at start, +1 per scan or background change).
   std::uint64_t library_generation() const;
+  // The Socket.IO publisher's counters (all zero without socketio_redis_url).
+  SocketIoStats socketio_stats() const;
+  // Every background job's latest record, by id.
+  std::vector<JobRecord> jobs() const;
   const StubOptions& options() const;
 
  private:
