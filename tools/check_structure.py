@@ -14,6 +14,8 @@ Violation lines:
     size PATH LINES           a file of proxy/ or common/ over its line budget
     function PATH:NAME LINES  a function body over kMaxFunctionLines
     helper NAME PATH          a second copy of a shared helper (hex table, kNoThrow, ...)
+    suite PATH:NAME           a test suite whose name does not start with its file's subject
+                              (tests/.../foo_bar_test.cpp: FooBar...), or that lives in two files
 """
 import argparse
 import os
@@ -207,9 +209,32 @@ def check(root):
                 continue
             if pattern.search(strip_code(text) if name in ("no-throw-token", "ows-trim", "now-ms") else text):
                 violations.add(f"helper {name} {path}")
+    violations |= check_suites(root)
     for cycle in cycles(graph):
         violations.add("cycle " + " ".join(cycle))
     return violations
+
+
+SUITE = re.compile(r"^(?:TEST|TEST_F|TEST_P|TYPED_TEST)\(\s*(\w+)\s*,", re.M)
+
+
+def check_suites(root):
+    """Test suites named after their file, and each in one file only."""
+    found, files_of = set(), {}
+    for dirpath, _, names in os.walk(os.path.join(root, "tests")):
+        for name in sorted(names):
+            if not name.endswith("_test.cpp"):
+                continue
+            path = os.path.relpath(os.path.join(dirpath, name), root)
+            subject = "".join(word.capitalize() for word in name[: -len("_test.cpp")].split("_"))
+            for suite in set(SUITE.findall(open(os.path.join(root, path), encoding="utf-8", errors="replace").read())):
+                files_of.setdefault(suite, set()).add(path)
+                if not suite.lower().startswith(subject.lower()):
+                    found.add(f"suite {path}:{suite}")
+    for suite, paths in files_of.items():
+        if len(paths) > 1:
+            found.add(f"suite {' '.join(sorted(paths))}:{suite}")
+    return found
 
 
 def cycles(graph):
@@ -258,9 +283,13 @@ def self_test():
         write("proxy/config/long.cpp", "void f() {\n" + "  g();\n" * kMaxFunctionLines + "}\n")
         write("proxy/config/short.cpp", "void f() {\n" + "  g();\n" * (kMaxFunctionLines - 2) + "}\n")
         write("upstream_stub/s.cpp", '#include "proxy/config/config.hpp"\nconst char* h = "0123456789abcdef";\n')
+        write("tests/unit/cache/foo_bar_test.cpp", "TEST(FooBarBaz, A) {}\nTEST(Other, B) {}\n")
+        write("tests/unit/cache/other_test.cpp", "TEST(Other, C) {}\n")
         found = check(root)
     expected = {"arrow cache -> http", "arrow http -> cache", "arrow upstream_stub -> config", "cycle cache http",
-                "size proxy/config/big.cpp", "function proxy/config/long.cpp:f", "helper hex-table upstream_stub/s.cpp"}
+                "size proxy/config/big.cpp", "function proxy/config/long.cpp:f", "helper hex-table upstream_stub/s.cpp",
+                "suite tests/unit/cache/foo_bar_test.cpp:Other",
+                "suite tests/unit/cache/foo_bar_test.cpp tests/unit/cache/other_test.cpp:Other"}
     missing = expected - found
     extra = found - expected
     for line in sorted(missing):

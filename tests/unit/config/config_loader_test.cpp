@@ -198,9 +198,9 @@ struct ErrorCase {
 
 void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
 
-class ConfigErrorTest : public ::testing::TestWithParam<ErrorCase> {};
+class ConfigLoaderErrorTest : public ::testing::TestWithParam<ErrorCase> {};
 
-TEST_P(ConfigErrorTest, ReportsLocatedError) {
+TEST_P(ConfigLoaderErrorTest, ReportsLocatedError) {
   const ErrorCase& c = GetParam();
   std::string yaml = read_file(kGoodPath);
   const auto at = yaml.find(c.from);
@@ -323,7 +323,7 @@ const ErrorCase kErrorCases[] = {
      "'warm_concurrency' must be an integer from 1 to 256"},
 };
 
-INSTANTIATE_TEST_SUITE_P(Cases, ConfigErrorTest, ::testing::ValuesIn(kErrorCases),
+INSTANTIATE_TEST_SUITE_P(Cases, ConfigLoaderErrorTest, ::testing::ValuesIn(kErrorCases),
                          [](const auto& info) { return info.param.name; });
 
 TEST(ConfigLoader, RedisErrorsNeverEchoThePassword) {
@@ -352,9 +352,9 @@ struct RedisUrlCase {
 
 void PrintTo(const RedisUrlCase& c, std::ostream* os) { *os << c.name; }
 
-class RedisUrlTest : public ::testing::TestWithParam<RedisUrlCase> {};
+class ConfigLoaderRedisUrlTest : public ::testing::TestWithParam<RedisUrlCase> {};
 
-TEST_P(RedisUrlTest, ParsesAndMasks) {
+TEST_P(ConfigLoaderRedisUrlTest, ParsesAndMasks) {
   const RedisUrlCase& c = GetParam();
   const auto config = load_config_string("redis:\n  url: \"" + c.url + "\"\n", "test.yaml", fake_env({}));
   EXPECT_EQ(config->redis.host, c.host);
@@ -366,7 +366,7 @@ TEST_P(RedisUrlTest, ParsesAndMasks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, RedisUrlTest,
+    Cases, ConfigLoaderRedisUrlTest,
     ::testing::Values(
         RedisUrlCase{"HostOnly", "redis://cache", "cache", 6379, "", "", 0, "redis://cache"},
         RedisUrlCase{"HostPortDb", "redis://10.0.0.5:6380/3", "10.0.0.5", 6380, "", "", 3,
@@ -383,9 +383,9 @@ INSTANTIATE_TEST_SUITE_P(
         RedisUrlCase{"TrailingSlash", "redis://cache/", "cache", 6379, "", "", 0, "redis://cache/"}),
     [](const auto& info) { return info.param.name; });
 
-TEST(RedisConfig, EmptyUrlMasksToEmpty) { EXPECT_EQ(RedisConfig{}.masked_url(), ""); }
+TEST(ConfigLoaderRedisConfig, EmptyUrlMasksToEmpty) { EXPECT_EQ(RedisConfig{}.masked_url(), ""); }
 
-TEST(UpstreamAddress, HostHeaderBracketsIpv6) {
+TEST(ConfigLoaderUpstreamAddress, HostHeaderBracketsIpv6) {
   const auto config = load_config_string("upstream: \"http://[::1]:5000\"\n", "test.yaml", fake_env({}));
   EXPECT_EQ(config->upstream.host, "::1");
   EXPECT_EQ(config->upstream.host_header(), "[::1]:5000");
@@ -393,7 +393,7 @@ TEST(UpstreamAddress, HostHeaderBracketsIpv6) {
   EXPECT_EQ(default_port->upstream.host_header(), "app:80");
 }
 
-TEST(ListenAddress, AcceptsIpv6InBrackets) {
+TEST(ConfigLoaderListenAddress, AcceptsIpv6InBrackets) {
   const auto config = load_config_string("listen: \"[::1]:9090\"\n", "test.yaml", fake_env({}));
   EXPECT_EQ(config->listen_host, "::1");
   EXPECT_EQ(config->listen_port, 9090);
@@ -406,12 +406,12 @@ struct DurationCase {
   std::optional<Duration> expected;
 };
 
-class DurationTest : public ::testing::TestWithParam<DurationCase> {};
+class ConfigLoaderDurationTest : public ::testing::TestWithParam<DurationCase> {};
 
-TEST_P(DurationTest, Parses) { EXPECT_EQ(parse_duration(GetParam().text), GetParam().expected); }
+TEST_P(ConfigLoaderDurationTest, Parses) { EXPECT_EQ(parse_duration(GetParam().text), GetParam().expected); }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, DurationTest,
+    Cases, ConfigLoaderDurationTest,
     ::testing::Values(DurationCase{"0", Duration(0)}, DurationCase{"30", Duration(30'000)},
                       DurationCase{"250ms", Duration(250)}, DurationCase{"30s", Duration(30'000)},
                       DurationCase{"5m", Duration(300'000)}, DurationCase{"1h", Duration(3'600'000)},
@@ -429,11 +429,11 @@ struct SizeCase {
   std::optional<std::size_t> expected;
 };
 
-class SizeTest : public ::testing::TestWithParam<SizeCase> {};
+class ConfigLoaderSizeTest : public ::testing::TestWithParam<SizeCase> {};
 
-TEST_P(SizeTest, Parses) { EXPECT_EQ(parse_size(GetParam().text), GetParam().expected); }
+TEST_P(ConfigLoaderSizeTest, Parses) { EXPECT_EQ(parse_size(GetParam().text), GetParam().expected); }
 
-INSTANTIATE_TEST_SUITE_P(Cases, SizeTest,
+INSTANTIATE_TEST_SUITE_P(Cases, ConfigLoaderSizeTest,
                          ::testing::Values(SizeCase{"0", 0}, SizeCase{"65536", 65536}, SizeCase{"10B", 10},
                                            SizeCase{"64KiB", 65536}, SizeCase{"8MiB", 8u << 20},
                                            SizeCase{"1GiB", 1u << 30}, SizeCase{"500KB", 500'000},
@@ -454,9 +454,9 @@ struct SubstitutionCase {
 
 void PrintTo(const SubstitutionCase& c, std::ostream* os) { *os << c.name; }
 
-class SubstituteEnvTest : public ::testing::TestWithParam<SubstitutionCase> {};
+class ConfigLoaderSubstituteEnvTest : public ::testing::TestWithParam<SubstitutionCase> {};
 
-TEST_P(SubstituteEnvTest, Expands) {
+TEST_P(ConfigLoaderSubstituteEnvTest, Expands) {
   const auto& c = GetParam();
   std::vector<std::string> errors;
   const auto env = fake_env({{"HOST", "cache"}, {"EMPTY", ""}, {"DOLLAR", "$x"}});
@@ -471,7 +471,7 @@ TEST_P(SubstituteEnvTest, Expands) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, SubstituteEnvTest,
+    Cases, ConfigLoaderSubstituteEnvTest,
     ::testing::Values(SubstitutionCase{"Plain", "redis://cache", "redis://cache", ""},
                       SubstitutionCase{"Set", "redis://${HOST}:6379", "redis://cache:6379", ""},
                       SubstitutionCase{"SetIgnoresDefault", "${HOST:-other}", "cache", ""},

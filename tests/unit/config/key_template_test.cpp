@@ -52,9 +52,9 @@ struct RenderCase {
 
 void PrintTo(const RenderCase& c, std::ostream* os) { *os << c.name; }
 
-class RenderTest : public ::testing::TestWithParam<RenderCase> {};
+class KeyTemplateRenderTest : public ::testing::TestWithParam<RenderCase> {};
 
-TEST_P(RenderTest, Renders) {
+TEST_P(KeyTemplateRenderTest, Renders) {
   const auto& c = GetParam();
   EXPECT_EQ(render(c.text, c.request), c.expected);
 }
@@ -84,7 +84,7 @@ Request with_path(std::string path) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, RenderTest,
+    Cases, KeyTemplateRenderTest,
     ::testing::Values(
         RenderCase{"LiteralOnly", "system_info", Request{}, "system_info"},
         RenderCase{"QueryValue", "k:{query.page}", with_query("page=3"), "k:3"},
@@ -242,7 +242,7 @@ TEST(KeyTemplate, RendersWithoutOptionalInputs) {
   EXPECT_EQ(key.render(in), "k:::");
 }
 
-TEST(AppendEscaped, KeepsOnlyUnreservedAndRequested) {
+TEST(KeyTemplateAppendEscaped, KeepsOnlyUnreservedAndRequested) {
   std::string out;
   append_escaped(out, "Az09._~-:/ %\xff");
   EXPECT_EQ(out, "Az09._~-%3A%2F%20%25%FF");
@@ -251,9 +251,9 @@ TEST(AppendEscaped, KeepsOnlyUnreservedAndRequested) {
   EXPECT_EQ(out, "a/b%3Ac");
 }
 
-class ParseErrorTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+class KeyTemplateParseErrorTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
-TEST_P(ParseErrorTest, Rejects) {
+TEST_P(KeyTemplateParseErrorTest, Rejects) {
   const auto& [text, message] = GetParam();
   try {
     KeyTemplate::parse(text, PathPattern::parse("/api/app_info/{id}"));
@@ -264,7 +264,7 @@ TEST_P(ParseErrorTest, Rejects) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, ParseErrorTest,
+    Cases, KeyTemplateParseErrorTest,
     ::testing::Values(std::pair{std::string("k:{nope}"), std::string("unknown placeholder {nope}")},
                       std::pair{std::string("k:{query.}"), std::string("empty name")},
                       std::pair{std::string("k:{}"), std::string("empty {}")},

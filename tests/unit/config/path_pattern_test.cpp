@@ -17,9 +17,9 @@ struct MatchCase {
   PathParams params;  // expected captures when it matches
 };
 
-class PathMatchTest : public ::testing::TestWithParam<MatchCase> {};
+class PathPatternMatchTest : public ::testing::TestWithParam<MatchCase> {};
 
-TEST_P(PathMatchTest, Matches) {
+TEST_P(PathPatternMatchTest, Matches) {
   const auto& c = GetParam();
   const PathPattern pattern = PathPattern::parse(c.pattern);
   PathParams params{{"stale", "value"}};
@@ -30,7 +30,7 @@ TEST_P(PathMatchTest, Matches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, PathMatchTest,
+    Cases, PathPatternMatchTest,
     ::testing::Values(
         MatchCase{"/api/system/info", "/api/system/info", true, {}},
         MatchCase{"/api/system/info", "/api/system/info/", false, {}},
@@ -64,9 +64,9 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"/a/{x}/b/{y}", "/a/1/b/2", true, {{"x", "1"}, {"y", "2"}}},
         MatchCase{"/a/{x}/*", "/a/1/rest/of", true, {{"x", "1"}}}, MatchCase{"/a/{x}/*", "/a/1", false, {}}));
 
-class PathParseErrorTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+class PathPatternParseErrorTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
-TEST_P(PathParseErrorTest, Rejects) {
+TEST_P(PathPatternParseErrorTest, Rejects) {
   const auto& [text, message] = GetParam();
   try {
     PathPattern::parse(text);
@@ -77,7 +77,7 @@ TEST_P(PathParseErrorTest, Rejects) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, PathParseErrorTest,
+    Cases, PathPatternParseErrorTest,
     ::testing::Values(std::pair{std::string(""), std::string("must start with '/'")},
                       std::pair{std::string("api"), std::string("must start with '/'")},
                       std::pair{std::string("/a/*/b"), std::string("final '/*'")},
@@ -107,7 +107,7 @@ Route make_route(std::string name, std::string_view path) {
   return route;
 }
 
-TEST(RouteTable, FirstMatchWins) {
+TEST(PathPatternRouteTable, FirstMatchWins) {
   Config config;
   config.routes.push_back(make_route("info", "/api/system/info"));
   config.routes.push_back(make_route("titles_specific", "/api/titles/{id}"));
@@ -125,7 +125,7 @@ TEST(RouteTable, FirstMatchWins) {
   EXPECT_TRUE(params.empty());
 }
 
-TEST(RouteTable, HeadMatchesGetRoutesAndOtherMethodsDoNot) {
+TEST(PathPatternRouteTable, HeadMatchesGetRoutesAndOtherMethodsDoNot) {
   Config config;
   config.routes.push_back(make_route("info", "/api/system/info"));
   PathParams params;
@@ -136,7 +136,7 @@ TEST(RouteTable, HeadMatchesGetRoutesAndOtherMethodsDoNot) {
   EXPECT_EQ(match_route(config, "GET", "/api/system/other", params), nullptr);
 }
 
-TEST(RouteTable, NoMatchClearsParams) {
+TEST(PathPatternRouteTable, NoMatchClearsParams) {
   Config config;
   config.routes.push_back(make_route("app", "/api/app_info/{id}"));
   PathParams params{{"old", "x"}};

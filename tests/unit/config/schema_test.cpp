@@ -295,7 +295,7 @@ INSTANTIATE_TEST_SUITE_P(Sections, SchemaKeys, ::testing::ValuesIn(config_keys()
                            return name;
                          });
 
-TEST(YamlToJson, TypesScalarsLikeAnEditor) {
+TEST(SchemaYamlToJson, TypesScalarsLikeAnEditor) {
   const auto doc = yaml_to_json("a: 300\nb: \"300\"\nc: 5m\nd: true\ne: 'true'\nf:\ng: ~\nh: yes\ni: -3\nj: 1.5\n");
   ASSERT_TRUE(doc.IsObject());
   EXPECT_TRUE(doc["a"].IsUint64() && doc["a"].GetUint64() == 300);
@@ -325,7 +325,7 @@ std::vector<std::filesystem::path> shipped_configs() {
   return files;
 }
 
-TEST(ShippedConfigs, ValidateAgainstTheSchema) {
+TEST(SchemaShippedConfigs, ValidateAgainstTheSchema) {
   const auto files = shipped_configs();
   ASSERT_GE(files.size(), 3u) << "conf/foilcache.yaml, good.yaml and at least one bench/*.yaml";
   for (const auto& path : files) {
@@ -340,7 +340,7 @@ TEST(ShippedConfigs, ValidateAgainstTheSchema) {
 
 // The shipped config and the bench config name the schema for editors, by a path relative
 // to themselves that resolves to the schema.
-TEST(ShippedConfigs, NameTheSchemaOnTheirFirstLine) {
+TEST(SchemaShippedConfigs, NameTheSchemaOnTheirFirstLine) {
   for (const auto& path : {kSourceDir / "conf" / "foilcache.yaml", kSourceDir / "bench" / "foilcache-bench.yaml"}) {
     std::ifstream file(path);
     std::string first;
@@ -383,9 +383,9 @@ std::string document(const AgreementCase& c) {
   return yaml;
 }
 
-class Agreement : public ::testing::TestWithParam<AgreementCase> {};
+class SchemaAgreement : public ::testing::TestWithParam<AgreementCase> {};
 
-TEST_P(Agreement, SchemaAndLoaderGiveTheSameVerdict) {
+TEST_P(SchemaAgreement, SchemaAndLoaderGiveTheSameVerdict) {
   const AgreementCase& c = GetParam();
   const std::string yaml = document(c);
   const std::string loader = loader_errors(yaml);
@@ -467,7 +467,7 @@ const AgreementCase kAgreementCases[] = {
     {"TopLevelNotAMapping", "", {}, false, "- listen\n"},
 };
 
-INSTANTIATE_TEST_SUITE_P(Cases, Agreement, ::testing::ValuesIn(kAgreementCases),
+INSTANTIATE_TEST_SUITE_P(Cases, SchemaAgreement, ::testing::ValuesIn(kAgreementCases),
                          [](const ::testing::TestParamInfo<AgreementCase>& info) { return info.param.name; });
 
 }  // namespace

@@ -20,14 +20,14 @@ struct PythonIntCase {
   std::optional<std::int64_t> expected;
 };
 
-class PythonIntTest : public ::testing::TestWithParam<PythonIntCase> {};
+class LibraryModelPythonIntTest : public ::testing::TestWithParam<PythonIntCase> {};
 
-TEST_P(PythonIntTest, MatchesPythonInt) {
+TEST_P(LibraryModelPythonIntTest, MatchesPythonInt) {
   EXPECT_EQ(python_int(GetParam().text), GetParam().expected) << GetParam().text;
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, PythonIntTest,
+    Table, LibraryModelPythonIntTest,
     ::testing::Values(
         PythonIntCase{"1", 1}, PythonIntCase{"007", 7}, PythonIntCase{"-3", -3},
         PythonIntCase{"+4", 4}, PythonIntCase{" 12\t", 12}, PythonIntCase{"1_000", 1000},
@@ -52,14 +52,14 @@ PagedParams with(std::int64_t page, std::int64_t per_page, std::string sort_by =
   return PagedParams{page, per_page, std::move(sort_by), std::move(order), dlc, redundant};
 }
 
-class PagedParamsTest : public ::testing::TestWithParam<PagedCase> {};
+class LibraryModelPagedParamsTest : public ::testing::TestWithParam<PagedCase> {};
 
-TEST_P(PagedParamsTest, ValidatesLikeTheApp) {
+TEST_P(LibraryModelPagedParamsTest, ValidatesLikeTheApp) {
   EXPECT_EQ(parse_paged_params(GetParam().query), GetParam().expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, PagedParamsTest,
+    Table, LibraryModelPagedParamsTest,
     ::testing::Values(
         PagedCase{"Defaults", {}, with(1, 50)},
         PagedCase{"PageZeroClampsToOne", {{"page", "0"}}, with(1, 50)},
@@ -91,13 +91,13 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- the synthetic library ----
 
-TEST(LibraryTest, SameSeedAndGenerationAreIdentical) {
+TEST(LibraryModelLibraryTest, SameSeedAndGenerationAreIdentical) {
   const Library a(42, 3, 200), b(42, 3, 200);
   const PagedParams p = with(1, 100);
   EXPECT_EQ(render_library_paged(a, p, "alice").body, render_library_paged(b, p, "alice").body);
 }
 
-TEST(LibraryTest, ScanGenerationChangesContentAndAddsATitle) {
+TEST(LibraryModelLibraryTest, ScanGenerationChangesContentAndAddsATitle) {
   const Library before(42, 0, 200), after(42, 1, 200);
   EXPECT_EQ(after.titles().size(), before.titles().size() + 1);
   const PagedParams p = with(1, 50);
@@ -105,7 +105,7 @@ TEST(LibraryTest, ScanGenerationChangesContentAndAddsATitle) {
             render_library_paged(after, p, "alice").body);
 }
 
-TEST(LibraryTest, TitleIdsAreUniqueBaseIds) {
+TEST(LibraryModelLibraryTest, TitleIdsAreUniqueBaseIds) {
   const Library lib(7, 0, 1200);
   std::set<std::string> ids;
   for (const Title& t : lib.titles()) {
@@ -117,7 +117,7 @@ TEST(LibraryTest, TitleIdsAreUniqueBaseIds) {
   EXPECT_EQ(ids.size(), lib.titles().size());
 }
 
-TEST(LibraryTest, UsersIgnoreDifferentTitles) {
+TEST(LibraryModelLibraryTest, UsersIgnoreDifferentTitles) {
   const Library lib(42, 0, 1200);
   int differ = 0;
   for (const Title& t : lib.titles()) {
@@ -127,7 +127,7 @@ TEST(LibraryTest, UsersIgnoreDifferentTitles) {
   EXPECT_GT(differ, 100);
 }
 
-TEST(LibraryTest, DescendingIsTheReverseOfAscending) {
+TEST(LibraryModelLibraryTest, DescendingIsTheReverseOfAscending) {
   const Library lib(42, 0, 30);
   rapidjson::Document asc, desc;
   asc.Parse(render_library_paged(lib, with(1, 100, "size", "asc"), "bob").body.c_str());
@@ -138,7 +138,7 @@ TEST(LibraryTest, DescendingIsTheReverseOfAscending) {
   }
 }
 
-TEST(LibraryTest, PagedBodyHasTheAppEnvelope) {
+TEST(LibraryModelLibraryTest, PagedBodyHasTheAppEnvelope) {
   const Library lib(42, 0, 120);
   const PagedBody page = render_library_paged(lib, with(3, 50), "alice");
   EXPECT_EQ(page.total_items, 120);
@@ -156,7 +156,7 @@ TEST(LibraryTest, PagedBodyHasTheAppEnvelope) {
   EXPECT_EQ(page.body.back(), '\n');
 }
 
-TEST(LibraryTest, PagePastTheEndIsEmpty) {
+TEST(LibraryModelLibraryTest, PagePastTheEndIsEmpty) {
   const Library lib(42, 0, 120);
   const PagedBody page =
       render_library_paged(lib, with(std::numeric_limits<std::int64_t>::max(), 100), "alice");
@@ -166,7 +166,7 @@ TEST(LibraryTest, PagePastTheEndIsEmpty) {
   EXPECT_FALSE(d["pagination"]["has_next"].GetBool());
 }
 
-TEST(LibraryTest, DlcFilterUsesTheCallersIgnores) {
+TEST(LibraryModelLibraryTest, DlcFilterUsesTheCallersIgnores) {
   const Library lib(42, 0, 1200);
   const PagedParams p = with(1, 100, "name", "asc", true);
   const PagedBody alice = render_library_paged(lib, p, "alice");
@@ -176,13 +176,13 @@ TEST(LibraryTest, DlcFilterUsesTheCallersIgnores) {
   EXPECT_NE(alice.total_items, bob.total_items);
 }
 
-TEST(LibraryTest, FormatSizeLikeTheApp) {
+TEST(LibraryModelLibraryTest, FormatSizeLikeTheApp) {
   EXPECT_EQ(format_size(512), "512.00 B");
   EXPECT_EQ(format_size(1536), "1.50 KB");
   EXPECT_EQ(format_size(std::uint64_t{3} << 30), "3.00 GB");
 }
 
-TEST(ShopIndexTest, RelativeUrlsLikeMyFoil) {
+TEST(LibraryModelShopIndexTest, RelativeUrlsLikeMyFoil) {
   const Library lib(42, 0, 10);
   ShopView view;
   view.absolute_urls = false;
@@ -196,7 +196,7 @@ TEST(ShopIndexTest, RelativeUrlsLikeMyFoil) {
   EXPECT_FALSE(d.HasMember("referrer"));
 }
 
-TEST(ShopIndexTest, CredentialsArePercentEncoded) {
+TEST(LibraryModelShopIndexTest, CredentialsArePercentEncoded) {
   const Library lib(42, 0, 3);
   ShopView view;
   view.host = "h";
@@ -214,9 +214,9 @@ struct RangeCase {
   std::uint64_t last;
 };
 
-class RangeTest : public ::testing::TestWithParam<RangeCase> {};
+class LibraryModelRangeTest : public ::testing::TestWithParam<RangeCase> {};
 
-TEST_P(RangeTest, ParsesAgainstAThousandBytes) {
+TEST_P(LibraryModelRangeTest, ParsesAgainstAThousandBytes) {
   const RangeResult r = parse_range(GetParam().header, 1000);
   EXPECT_EQ(r.kind, GetParam().kind) << GetParam().header;
   if (r.kind == RangeResult::Kind::kSingle) {
@@ -226,7 +226,7 @@ TEST_P(RangeTest, ParsesAgainstAThousandBytes) {
 }
 
 using K = RangeResult::Kind;
-INSTANTIATE_TEST_SUITE_P(Table, RangeTest,
+INSTANTIATE_TEST_SUITE_P(Table, LibraryModelRangeTest,
                          ::testing::Values(RangeCase{"bytes=0-99", K::kSingle, 0, 99},
                                            RangeCase{"bytes=900-", K::kSingle, 900, 999},
                                            RangeCase{"bytes=-10", K::kSingle, 990, 999},
@@ -240,7 +240,7 @@ INSTANTIATE_TEST_SUITE_P(Table, RangeTest,
                                            RangeCase{"bytes=x-1", K::kNone, 0, 0},
                                            RangeCase{"bytes=", K::kNone, 0, 0}));
 
-TEST(GameBytesTest, FillMatchesByteFunctionAtAnyOffset) {
+TEST(LibraryModelGameBytesTest, FillMatchesByteFunctionAtAnyOffset) {
   unsigned char buf[37];
   for (std::uint64_t offset : {0ull, 1ull, 7ull, 8ull, 1000003ull}) {
     fill_game_bytes(5, offset, buf, sizeof buf);
@@ -249,7 +249,7 @@ TEST(GameBytesTest, FillMatchesByteFunctionAtAnyOffset) {
   EXPECT_NE(game_byte(1, 0), game_byte(2, 0));
 }
 
-TEST(Base64Test, RoundTrips) {
+TEST(LibraryModelBase64Test, RoundTrips) {
   for (std::string s : {"", "a", "ab", "abc", "alice:alice-pw"}) {
     EXPECT_EQ(base64_decode(base64_encode(s)), s);
   }

@@ -87,10 +87,10 @@ struct PagedHttpCase {
   std::size_t items;
 };
 
-class PagedValidationTest : public StubServerTest,
+class StubServerPagedValidationTest : public StubServerTest,
                             public ::testing::WithParamInterface<PagedHttpCase> {};
 
-TEST_P(PagedValidationTest, ClampsOrFallsBackNeverFails) {
+TEST_P(StubServerPagedValidationTest, ClampsOrFallsBackNeverFails) {
   const PagedHttpCase& c = GetParam();
   const Result r =
       get(std::string("/api/library/paged") + c.query, {{"Authorization", kAliceBasic}});
@@ -108,7 +108,7 @@ TEST_P(PagedValidationTest, ClampsOrFallsBackNeverFails) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, PagedValidationTest,
+    Table, StubServerPagedValidationTest,
     ::testing::Values(
         PagedHttpCase{"Defaults", "", "1", "50", "name", "asc", 50},
         PagedHttpCase{"PageZero", "?page=0", "1", "50", "name", "asc", 50},
@@ -149,10 +149,10 @@ struct CredentialCase {
   Headers headers;
 };
 
-class RejectedCredentialsTest : public StubServerTest,
+class StubServerRejectedCredentialsTest : public StubServerTest,
                                 public ::testing::WithParamInterface<CredentialCase> {};
 
-TEST_P(RejectedCredentialsTest, AnswersUnauthorizedJson) {
+TEST_P(StubServerRejectedCredentialsTest, AnswersUnauthorizedJson) {
   const Result r = get("/api/library/paged", GetParam().headers);
   ASSERT_FALSE(r.ec) << r.ec.message();
   EXPECT_EQ(r.res.result(), http::status::unauthorized);
@@ -161,7 +161,7 @@ TEST_P(RejectedCredentialsTest, AnswersUnauthorizedJson) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, RejectedCredentialsTest,
+    Table, StubServerRejectedCredentialsTest,
     ::testing::Values(CredentialCase{"None", {}},
                       CredentialCase{"BasicWrongPassword",
                                      {{"Authorization", "Basic " + base64_encode("alice:nope")}}},
@@ -176,10 +176,10 @@ INSTANTIATE_TEST_SUITE_P(
                                      {{"Cookie", "remember_token=remember-eve"}}}),
     [](const auto& info) { return std::string(info.param.name); });
 
-class AcceptedCredentialsTest : public StubServerTest,
+class StubServerAcceptedCredentialsTest : public StubServerTest,
                                 public ::testing::WithParamInterface<CredentialCase> {};
 
-TEST_P(AcceptedCredentialsTest, ServesAlicesView) {
+TEST_P(StubServerAcceptedCredentialsTest, ServesAlicesView) {
   const Result reference = get("/api/library/paged", {{"Authorization", kAliceBasic}});
   const Result r = get("/api/library/paged", GetParam().headers);
   ASSERT_FALSE(r.ec) << r.ec.message();
@@ -189,7 +189,7 @@ TEST_P(AcceptedCredentialsTest, ServesAlicesView) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, AcceptedCredentialsTest,
+    Table, StubServerAcceptedCredentialsTest,
     ::testing::Values(
         CredentialCase{"BasicLowerCaseScheme",
                        {{"Authorization", "basic " + base64_encode("alice:alice-pw")}}},
@@ -255,9 +255,9 @@ struct ShopCase {
   bool lower_case_ids;
 };
 
-class ShopIndexHttpTest : public StubServerTest, public ::testing::WithParamInterface<ShopCase> {};
+class StubServerShopIndexHttpTest : public StubServerTest, public ::testing::WithParamInterface<ShopCase> {};
 
-TEST_P(ShopIndexHttpTest, EmbedsCallerCredentialsSchemeAndHost) {
+TEST_P(StubServerShopIndexHttpTest, EmbedsCallerCredentialsSchemeAndHost) {
   const Result r = get("/index.json", GetParam().headers);
   ASSERT_EQ(r.res.result(), http::status::ok);
   const auto d = parse_json(r.res.body());
@@ -271,7 +271,7 @@ TEST_P(ShopIndexHttpTest, EmbedsCallerCredentialsSchemeAndHost) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, ShopIndexHttpTest,
+    Table, StubServerShopIndexHttpTest,
     ::testing::Values(
         ShopCase{"HostHeader",
                  {{"Authorization", kAliceBasic}},
@@ -402,10 +402,10 @@ struct GameRangeCase {
   std::uint64_t last;
 };
 
-class GetGameRangeTest : public StubServerTest,
+class StubServerGetGameRangeTest : public StubServerTest,
                          public ::testing::WithParamInterface<GameRangeCase> {};
 
-TEST_P(GetGameRangeTest, AnswersPartialContent) {
+TEST_P(StubServerGetGameRangeTest, AnswersPartialContent) {
   const GameRangeCase& c = GetParam();
   const Result r = get("/api/get_game/2", {{"Authorization", kAliceBasic}, {"Range", c.range}});
   ASSERT_EQ(r.res.result(), http::status::partial_content);
@@ -417,7 +417,7 @@ TEST_P(GetGameRangeTest, AnswersPartialContent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, GetGameRangeTest,
+    Table, StubServerGetGameRangeTest,
     ::testing::Values(GameRangeCase{"Middle", "bytes=100-5099", 100, 5099},
                       GameRangeCase{"OpenEnded", "bytes=299990-", 299990, kGameSize - 1},
                       GameRangeCase{"Suffix", "bytes=-7", kGameSize - 7, kGameSize - 1},
