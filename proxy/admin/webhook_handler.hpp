@@ -3,6 +3,11 @@
 // (kWebhookBodyLimit), and the signature checked before anything else is parsed.
 #pragma once
 
+#include <rapidjson/document.h>
+
+#include <optional>
+#include <string>
+
 #include "common/clock.hpp"
 #include "proxy/admin/admin_json.hpp"
 #include "proxy/http/handler.hpp"
@@ -13,6 +18,10 @@ class Metrics;
 }  // namespace foilcache::metrics
 
 namespace foilcache::admin {
+
+// A JSON scalar as the text `when:` conditions compare (a string as is, a number in
+// decimal, a boolean as true/false); nullopt for objects, arrays and null.
+std::optional<std::string> scalar_text(const rapidjson::Value& value);
 
 // A webhook body is a small JSON event; anything larger is refused (413) unread.
 inline constexpr std::size_t kWebhookBodyLimit = 64 * 1024;

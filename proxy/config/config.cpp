@@ -1,5 +1,7 @@
 #include "proxy/config/config.hpp"
 
+#include <algorithm>
+
 namespace foilcache::config {
 
 std::string UpstreamAddress::host_header() const {
@@ -35,6 +37,12 @@ std::string RedisConfig::masked_url() const {
   out += "***";
   out.append(url, at, std::string::npos);
   return out;
+}
+
+bool Route::renders_user() const {
+  const auto uses = [](const KeyTemplate& t) { return t.uses_user(); };
+  return key.uses_user() || std::any_of(tag_templates.begin(), tag_templates.end(), uses) ||
+         std::any_of(invalidate_templates.begin(), invalidate_templates.end(), uses);
 }
 
 }  // namespace foilcache::config

@@ -64,7 +64,32 @@ struct AdminConfig {
 
 struct WebhookConfig {
   std::string secret;                    // empty: webhook answers 403
-  std::map<std::string, std::vector<std::string>> events;  // event -> tags
+};
+
+// What one event of the app (its webhook or its Socket.IO feed) invalidates
+// (INTERFACE.md "Additions (v2)": `events:`; `webhooks.events` is the same map).
+struct EventRule {
+  // Conditions on the event's payload, all of which must hold: the field's value (a
+  // string, number or boolean, as text) is one of the listed values. Empty: always.
+  std::vector<std::pair<std::string, std::vector<std::string>>> when;
+  std::vector<std::string> tags;         // literal tags (events carry no caller)
+};
+
+// The app's Socket.IO message queue on its own Redis (Flask-SocketIO's message_queue).
+struct SocketIoFeedConfig {
+  std::string url;                       // the app's REDIS_URL; empty: the feed is off
+  std::string channel = "flask-socketio";
+  RedisConfig redis;                     // parsed from url; timeouts as in `redis:`
+  // While the feed is down, the entries of every mapped tag are invalidated this often, so
+  // an event missed meanwhile costs at most this much staleness.
+  Duration max_staleness{30'000};
+  // Events arriving within this window after one was applied are merged into a single
+  // invalidation at its end (a burst of events is not a miss storm on the app).
+  Duration burst_window{250};
+};
+
+struct FeedsConfig {
+  SocketIoFeedConfig socketio;
 };
 
 struct IdentityConfig {
@@ -105,11 +130,25 @@ struct LogConfig {
 // One `routes:` entry. First match wins.
 struct Route {
   std::string name;
-  std::string method;                    // "GET" (HEAD requests match GET routes too)
+  // "GET" (HEAD requests match GET routes too), or an unsafe method (POST, PUT, PATCH,
+  // DELETE) for a write route: never cached; on the app's 2xx/3xx answer it invalidates
+  // `invalidates` before the client gets the answer.
+  std::string method;
   PathPattern path;
   Duration ttl{0};
   KeyTemplate key;
+  // The tags recorded with each entry, as written (templates, rendered per request like the
+  // key: "library:{user}"), and parsed. `tags_literal`: none has a placeholder, so the
+  // rendered tags are `tags` themselves (no rendering on the hit path).
   std::vector<std::string> tags;
+  std::vector<KeyTemplate> tag_templates;
+  bool tags_literal = true;
+  // Write routes: the tags their answer invalidates, as written and parsed.
+  std::vector<std::string> invalidates;
+  std::vector<KeyTemplate> invalidate_templates;
+  // Content-Type patterns an answer must match to be stored ("image/*", "application/json");
+  // empty: any.
+  std::vector<std::string> content_types;
   bool shared = false;                   // response does not depend on the caller
   std::vector<unsigned> statuses{200};   // upstream statuses that may be stored
   std::size_t max_entry_bytes = 0;       // 0: limits.max_entry_bytes
@@ -125,6 +164,9 @@ struct Route {
   bool compress = true;
   // How long an entry is kept in the store: ttl plus the larger stale window.
   Duration keep() const { return ttl + std::max(stale_while_revalidate, stale_if_error); }
+  bool write() const { return method != "GET"; }
+  // True when the key or a tag (or an invalidated tag) renders {user}.
+  bool renders_user() const;
 };
 
 // One `warm:` entry: a GET foilcache sends itself at start-up and after each invalidation
@@ -151,6 +193,8 @@ struct Config {
   L1Config l1;
   AdminConfig admin;
   WebhookConfig webhooks;
+  std::map<std::string, EventRule> events;  // event name -> what it invalidates
+  FeedsConfig feeds;
   IdentityConfig identity;
   TimeoutsConfig timeouts;
   LimitsConfig limits;

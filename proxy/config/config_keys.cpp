@@ -12,12 +12,15 @@ const std::vector<KeySet>& config_keys() {
   static const std::vector<KeySet> keys{
       {"",
        {"listen", "upstream", "threads", "trust_forwarded_headers", "redis", "memory", "l1", "admin", "webhooks",
-        "identity", "timeouts", "limits", "log", "routes", "warm"}},
+        "events", "feeds", "identity", "timeouts", "limits", "log", "routes", "warm"}},
       {"redis", {"url", "prefix", "timeout", "connect_timeout", "reconnect_min", "reconnect_max"}},
       {"memory", {"max_bytes"}},
       {"l1", {"enabled", "max_bytes", "max_staleness"}},
       {"admin", {"token"}},
       {"webhooks", {"secret", "events"}},
+      {"events.*", {"when", "tags"}},
+      {"feeds", {"socketio"}},
+      {"feeds.socketio", {"url", "channel", "max_staleness", "burst_window"}},
       {"identity", {"secret", "cookies"}},
       {"timeouts",
        {"read_header", "read_body", "idle", "write", "upstream_connect", "upstream_response", "upstream_idle",
@@ -26,7 +29,7 @@ const std::vector<KeySet>& config_keys() {
       {"log", {"level", "access"}},
       {"routes[]",
        {"name", "match", "ttl", "key", "tags", "shared", "statuses", "max_entry_bytes", "stale_if_error",
-        "stale_while_revalidate", "l1", "compress"}},
+        "stale_while_revalidate", "l1", "compress", "content_types", "invalidates"}},
       {"warm[]", {"url", "headers"}},
   };
   return keys;

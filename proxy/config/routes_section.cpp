@@ -1,6 +1,7 @@
 #include "proxy/config/sections.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -11,7 +12,13 @@
 namespace foilcache::config {
 namespace {
 
-// `match: "GET /path"` into route.method and route.path; false (reported) when invalid.
+// The unsafe methods a write route may match (RFC 9110 §9.2.1).
+bool is_write_method(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
+
+// `match: "GET /path"` (or "POST /path" ...) into route.method and route.path; false
+// (reported) when invalid.
 bool read_match(YamlReader& in, const Value& value, const std::string& text, Route& route) {
   const auto space = text.find_first_of(" \t");
   const auto path_begin = space == std::string::npos ? std::string::npos : text.find_first_not_of(" \t", space);
@@ -21,9 +28,10 @@ bool read_match(YamlReader& in, const Value& value, const std::string& text, Rou
   }
   const std::string method = text.substr(0, space);
   const std::string path = text.substr(path_begin);
-  if (method != "GET") {
+  if (method != "GET" && !is_write_method(method)) {
     in.error(value, method == "HEAD" ? "only GET routes can be cached (HEAD requests are served from GET routes)"
-                                     : "only GET routes can be cached");
+                                     : "only GET routes can be cached (and POST, PUT, PATCH and DELETE routes "
+                                       "invalidate)");
     return false;
   }
   route.method = method;
@@ -76,6 +84,90 @@ void read_statuses(YamlReader& in, const Value& value, Route& route) {
   if (!statuses.empty()) route.statuses = std::move(statuses);
 }
 
+// Literal text of a tag template: tag characters and ':' (between a tag and its scope).
+bool is_tag_template_literal(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return is_tag_char(c) || c == ':'; });
+}
+
+// A list of tag templates (`tags:`, `invalidates:`) parsed against the route's path.
+void read_tag_templates(YamlReader& in, const Value& value, bool path_ok, const Route& route,
+                        std::vector<std::string>& texts, std::vector<KeyTemplate>& templates) {
+  texts.clear();
+  templates.clear();
+  for (const auto& item : in.list(value)) {
+    auto text = in.string(item);
+    if (!text) continue;
+    std::string literal;  // the text outside {placeholders}
+    for (std::size_t i = 0; i < text->size(); ++i) {
+      if ((*text)[i] == '{') {
+        const auto close = text->find('}', i);
+        i = close == std::string::npos ? text->size() : close;
+        continue;
+      }
+      literal.push_back((*text)[i]);
+    }
+    if (text->empty() || !is_tag_template_literal(literal)) {
+      in.error(item, "invalid tag " + quoted(*text) + " (letters, digits, '_', '-', '.', ':' and {placeholders})");
+      continue;
+    }
+    try {
+      templates.push_back(KeyTemplate::parse(*text, path_ok ? route.path : PathPattern{}));
+      texts.push_back(std::move(*text));
+    } catch (const std::invalid_argument& e) {
+      in.error(item, "tag " + quoted(*text) + ": " + e.what());
+    }
+  }
+}
+
+// `content_types:`: "type/subtype" or "type/*" patterns (RFC 9110 §8.3.1 media types).
+void read_content_types(YamlReader& in, const Value& value, Route& route) {
+  route.content_types.clear();
+  for (const auto& item : in.list(value)) {
+    auto text = in.string(item);
+    if (!text) continue;
+    const auto slash = text->find('/');
+    const bool ok = slash != std::string::npos && slash > 0 && slash + 1 < text->size() &&
+                    std::all_of(text->begin(), text->end(), [](char c) {
+                      return is_name_char(c) || c == '/' || c == '.' || c == '+' || c == '*';
+                    }) &&
+                    (text->find('*') == std::string::npos || text->substr(slash) == "/*");
+    if (!ok) {
+      in.error(item, "invalid content type " + quoted(*text) + " (expected type/subtype or type/*)");
+      continue;
+    }
+    std::transform(text->begin(), text->end(), text->begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    route.content_types.push_back(std::move(*text));
+  }
+}
+
+// The keys of a cached route that a write route cannot have, and the other way round.
+constexpr const char* kCachedOnlyKeys[] = {"ttl",     "key",   "tags", "shared", "statuses", "max_entry_bytes",
+                                           "stale_while_revalidate", "stale_if_error", "l1", "compress",
+                                           "content_types"};
+
+// A write route: name, match, invalidates (required), nothing of caching.
+void read_write_route(YamlReader& in, const Fields& f, const Value& value, bool path_ok, const std::string& label,
+                      Route& route) {
+  for (const auto* key : kCachedOnlyKeys) {
+    if (f.get(key) == nullptr) continue;
+    in.error(*f.get("match"), "only GET routes can be cached: a " + route.method +
+                                  " route is a write route (name, match, invalidates), so " + quoted(key) +
+                                  " does not apply");
+    break;
+  }
+  const Value* v = f.get("invalidates");
+  if (v == nullptr) {
+    in.error(value, label + " is missing required key 'invalidates' (the tags its " + route.method +
+                        " invalidates on a 2xx/3xx answer)");
+    return;
+  }
+  read_tag_templates(in, *v, path_ok, route, route.invalidates, route.invalidate_templates);
+  if (route.invalidates.empty() && v->node && v->node.IsSequence() && v->node.size() == 0) {
+    in.error(*v, "'invalidates' must not be empty");
+  }
+}
+
 // Returns true when `route` is complete (errors, if any, were reported).
 bool read_route(YamlReader& in, const Value& value, Route& route) {
   if (!value.node.IsMap()) {
@@ -95,17 +187,27 @@ bool read_route(YamlReader& in, const Value& value, Route& route) {
     }
   }
   const std::string label = route.name.empty() ? "route" : "route " + quoted(route.name);
-  for (const auto required : {"name", "match", "ttl", "key"}) {
-    if (f.get(required) == nullptr) in.error(value, label + " is missing required key " + quoted(required));
-  }
-
   bool path_ok = false;
   if (const Value* v = f.get("match")) {
     if (auto text = in.typed_text(*v)) path_ok = read_match(in, *v, *text, route);
   }
+  if (route.write()) {
+    if (f.get("name") == nullptr) in.error(value, label + " is missing required key 'name'");
+    read_write_route(in, f, value, path_ok, label, route);
+    return in.error_count() == errors_before;
+  }
+  for (const auto required : {"name", "match", "ttl", "key"}) {
+    if (f.get(required) == nullptr) in.error(value, label + " is missing required key " + quoted(required));
+  }
+  if (const Value* v = f.get("invalidates")) {
+    in.error(*v, label + ": 'invalidates' applies to write (POST, PUT, PATCH, DELETE) routes only");
+  }
   set_field(f, "ttl", route.ttl, [&](const Value& x) { return in.duration(x); });
   if (const Value* v = f.get("key")) read_key(in, *v, path_ok, route);
-  if (const Value* v = f.get("tags")) route.tags = in.tag_list(*v);
+  if (const Value* v = f.get("tags")) read_tag_templates(in, *v, path_ok, route, route.tags, route.tag_templates);
+  route.tags_literal = std::none_of(route.tags.begin(), route.tags.end(),
+                                    [](const std::string& tag) { return tag.find('{') != std::string::npos; });
+  if (const Value* v = f.get("content_types")) read_content_types(in, *v, route);
   const auto boolean = [&](const Value& x) { return in.boolean(x); };
   const auto window = [&](const Value& x) { return in.duration(x, /*allow_zero=*/true); };
   set_field(f, "shared", route.shared, boolean);

@@ -84,6 +84,8 @@ void read_upstream(YamlReader& in, const Value& value, Config& config) {
 }
 
 // Messages here never quote the url itself: it may carry a password.
+}  // namespace
+
 void parse_redis_url(YamlReader& in, const Value& value, std::string text, RedisConfig& redis) {
   redis.url = std::move(text);
   if (redis.url.empty()) return;  // embedded in-memory store
@@ -134,6 +136,8 @@ void parse_redis_url(YamlReader& in, const Value& value, std::string text, Redis
   }
 }
 
+namespace {
+
 void read_redis(YamlReader& in, const Value& value, RedisConfig& redis) {
   const Fields f = in.fields(value, "redis", "redis");
   if (const Value* v = f.get("url")) {
@@ -159,29 +163,13 @@ void read_redis(YamlReader& in, const Value& value, RedisConfig& redis) {
   }
 }
 
-void read_webhooks(YamlReader& in, const Value& value, WebhookConfig& webhooks) {
+// `webhooks:`; its `events` is the same map as the top-level `events` (an alias).
+void read_webhooks(YamlReader& in, const Value& value, Config& config, bool& had_events) {
   const Fields f = in.fields(value, "webhooks", "webhooks");
-  set_field(f, "secret", webhooks.secret, [&](const Value& x) { return in.string(x); });
+  set_field(f, "secret", config.webhooks.secret, [&](const Value& x) { return in.string(x); });
   const Value* events = f.get("events");
-  if (events == nullptr || !events->node || events->node.IsNull()) return;
-  if (!events->node.IsMap()) {
-    in.error(*events, "'events' must be a mapping of event name to a list of tags");
-    return;
-  }
-  webhooks.events.clear();
-  for (const auto& item : events->node) {
-    const auto& name = item.first.Scalar();
-    if (!item.first.IsScalar() || name.empty()) {
-      in.error(item.first.Mark(), "event names must be non-empty strings");
-      continue;
-    }
-    if (webhooks.events.contains(name)) {
-      in.error(item.first.Mark(), "duplicate event " + quoted(name) + " in webhooks.events");
-      continue;
-    }
-    const Value tags{item.second, item.second.IsNull() ? item.first.Mark() : item.second.Mark(), name};
-    webhooks.events[name] = in.tag_list(tags);
-  }
+  had_events = events != nullptr;
+  if (events != nullptr) read_events(in, *events, "webhooks.events", config.events);
 }
 
 void read_identity(YamlReader& in, const Value& value, IdentityConfig& identity) {
@@ -277,11 +265,20 @@ void read_root(YamlReader& in, const YAML::Node& root, Config& config) {
   if (const Value* v = f.get("l1")) read_l1(in, *v, config.l1);
   if (const Value* v = f.get("memory")) read_memory(in, *v, config.memory);
   if (const Value* v = f.get("admin")) read_admin(in, *v, config.admin);
-  if (const Value* v = f.get("webhooks")) read_webhooks(in, *v, config.webhooks);
+  bool webhook_events = false;
+  if (const Value* v = f.get("webhooks")) read_webhooks(in, *v, config, webhook_events);
+  if (const Value* v = f.get("events")) {
+    if (webhook_events) {
+      in.error(*v, "'events' and 'webhooks.events' are the same map (the webhook's and the feeds'): keep 'events'");
+    } else {
+      read_events(in, *v, "events", config.events);
+    }
+  }
   if (const Value* v = f.get("identity")) read_identity(in, *v, config.identity);
   if (const Value* v = f.get("timeouts")) read_timeouts(in, *v, config.timeouts);
   if (const Value* v = f.get("limits")) read_limits(in, *v, config.limits);
   if (const Value* v = f.get("log")) read_log(in, *v, config.log);
+  if (const Value* v = f.get("feeds")) read_feeds(in, *v, config.redis, config.feeds);
   const std::size_t errors_before_routes = in.error_count();
   if (const Value* v = f.get("routes")) read_routes(in, *v, config);
   // After the routes, as each warm url must match one (unless a route failed to load:

@@ -38,6 +38,8 @@ std::string substitute_env(std::string_view text, const EnvLookup& env, std::vec
 std::optional<std::uint64_t> parse_uint(std::string_view text);
 // Letters, digits, '_' and '-': what route names and header names may contain.
 bool is_name_char(char c);
+// Letters, digits, '_', '-' and '.': what a tag may contain.
+inline bool is_tag_char(char c) { return is_name_char(c) || c == '.'; }
 // `text` in single quotes, as every config message quotes the names and values it cites.
 std::string quoted(std::string_view text);
 

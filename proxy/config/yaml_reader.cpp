@@ -11,8 +11,6 @@
 namespace foilcache::config {
 namespace {
 
-bool is_tag_char(char c) { return is_name_char(c) || c == '.'; }
-
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;

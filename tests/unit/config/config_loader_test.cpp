@@ -69,8 +69,8 @@ TEST(ConfigLoader, GoodFileLoadsEveryField) {
   EXPECT_EQ(config->memory.max_bytes, 64u << 20);
   EXPECT_EQ(config->admin.token, "admin-token");
   EXPECT_EQ(config->webhooks.secret, "hook-secret");
-  ASSERT_EQ(config->webhooks.events.size(), 2u);
-  EXPECT_EQ(config->webhooks.events.at("titledb_updated"), (std::vector<std::string>{"library", "system"}));
+  ASSERT_EQ(config->events.size(), 2u);  // webhooks.events is an alias of events
+  EXPECT_EQ(config->events.at("titledb_updated").tags, (std::vector<std::string>{"library", "system"}));
   EXPECT_EQ(config->identity.secret, "id-secret");
   EXPECT_EQ(config->identity.cookies, (std::vector<std::string>{"session", "remember_token"}));
   EXPECT_EQ(config->timeouts.read_header, 10s);
@@ -490,6 +490,120 @@ INSTANTIATE_TEST_SUITE_P(
                       SubstitutionCase{"BadName", "${1ABC}", "", "invalid environment variable name '1ABC'"},
                       SubstitutionCase{"EmptyName", "${}", "", "invalid environment variable name"}),
     [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace foilcache::config
+
+namespace foilcache::config {
+namespace {
+
+std::shared_ptr<const Config> load_v2(const std::string& yaml) {
+  return load_config_string(yaml, "v2.yaml", [](const std::string&) { return std::nullopt; });
+}
+
+TEST(ConfigLoaderV2, WriteRoutesScopedTagsAndContentTypes) {
+  const auto config = load_v2(R"(routes:
+  - name: library_paged
+    match: GET /api/library/paged
+    ttl: 5m
+    key: "paged:{query.page|1}:{user}"
+    tags: [library, "library:{user}"]
+  - name: images
+    match: GET /api/image_proxy
+    ttl: 168h
+    key: "img:{query.url}"
+    shared: true
+    content_types: ["image/*", "Application/JSON"]
+  - name: ignore_title
+    match: POST /api/library/ignore/{tid}
+    invalidates: ["library:{user}", "title:{path.tid}"]
+)");
+  ASSERT_EQ(config->routes.size(), 3u);
+  const Route& paged = config->routes[0];
+  EXPECT_FALSE(paged.write());
+  EXPECT_FALSE(paged.tags_literal);
+  ASSERT_EQ(paged.tag_templates.size(), 2u);
+  EXPECT_TRUE(paged.tag_templates[1].uses_user());
+  EXPECT_EQ(config->routes[1].content_types, (std::vector<std::string>{"image/*", "application/json"}));
+  EXPECT_TRUE(config->routes[1].tags_literal);
+  const Route& write = config->routes[2];
+  EXPECT_TRUE(write.write());
+  EXPECT_EQ(write.method, "POST");
+  EXPECT_EQ(write.invalidates, (std::vector<std::string>{"library:{user}", "title:{path.tid}"}));
+  EXPECT_TRUE(write.renders_user());
+}
+
+TEST(ConfigLoaderV2, EventsWithConditionsAndTheFeed) {
+  const auto config = load_v2(R"(events:
+  library_updated: [library]
+  job_update:
+    when: {status: completed, type: [metadata_fetch, titledb_update]}
+    tags: [library, system]
+feeds:
+  socketio:
+    url: redis://:secret@app-redis:6380/2
+redis:
+  timeout: 80ms
+)");
+  ASSERT_EQ(config->events.size(), 2u);
+  const auto& job = config->events.at("job_update");
+  EXPECT_EQ(job.tags, (std::vector<std::string>{"library", "system"}));
+  ASSERT_EQ(job.when.size(), 2u);
+  EXPECT_EQ(job.when[1].second, (std::vector<std::string>{"metadata_fetch", "titledb_update"}));
+  const auto& feed = config->feeds.socketio;
+  EXPECT_EQ(feed.channel, "flask-socketio");
+  EXPECT_EQ(feed.redis.host, "app-redis");
+  EXPECT_EQ(feed.redis.port, 6380);
+  EXPECT_EQ(feed.redis.db, 2);
+  EXPECT_EQ(feed.redis.password, "secret");
+  EXPECT_EQ(feed.redis.timeout, std::chrono::milliseconds(80));  // the feed's connection uses redis: timeouts
+}
+
+struct V2ErrorCase {
+  const char* name;
+  const char* yaml;
+  const char* expected;
+};
+
+class ConfigLoaderV2Error : public ::testing::TestWithParam<V2ErrorCase> {};
+
+TEST_P(ConfigLoaderV2Error, IsReported) {
+  try {
+    load_v2(GetParam().yaml);
+    FAIL() << "loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(GetParam().expected), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigLoaderV2Error,
+    ::testing::Values(
+        V2ErrorCase{"WriteWithoutInvalidates", "routes:\n  - name: w\n    match: POST /a\n",
+                    "v2.yaml:2:5: route 'w' is missing required key 'invalidates'"},
+        V2ErrorCase{"WriteWithTtl", "routes:\n  - name: w\n    match: PUT /a\n    ttl: 5m\n    invalidates: [x]\n",
+                    "v2.yaml:3:12: only GET routes can be cached: a PUT route is a write route"},
+        V2ErrorCase{"GetWithInvalidates",
+                    "routes:\n  - {name: r, match: GET /a, ttl: 1m, key: k, shared: true, invalidates: [x]}\n",
+                    "'invalidates' applies to write (POST, PUT, PATCH, DELETE) routes only"},
+        V2ErrorCase{"TagPlaceholderUnknown",
+                    "routes:\n  - {name: r, match: GET /a, ttl: 1m, key: \"k:{user}\", tags: [\"t:{path.nope}\"]}\n",
+                    "tag 't:{path.nope}'"},
+        V2ErrorCase{"TagBadChar", "routes:\n  - {name: r, match: GET /a, ttl: 1m, key: \"k:{user}\", tags: [\"a b\"]}\n",
+                    "invalid tag 'a b'"},
+        V2ErrorCase{"ContentTypeNoSlash",
+                    "routes:\n  - {name: r, match: GET /a, ttl: 1m, key: k, shared: true, content_types: [image]}\n",
+                    "invalid content type 'image'"},
+        V2ErrorCase{"EventsTwice", "webhooks:\n  events: {a: [x]}\nevents: {b: [y]}\n",
+                    "'events' and 'webhooks.events' are the same map"},
+        V2ErrorCase{"RuleWithoutTags", "events:\n  job_update: {when: {status: completed}}\n",
+                    "event 'job_update' is missing required key 'tags'"},
+        V2ErrorCase{"EmptyCondition", "events:\n  e: {when: {status: []}, tags: [x]}\n",
+                    "condition on 'status' lists no value"},
+        V2ErrorCase{"FeedBadUrl", "feeds:\n  socketio:\n    url: http://app:6379\n",
+                    "the redis url must start with redis://"},
+        V2ErrorCase{"FeedEmptyChannel", "feeds:\n  socketio:\n    channel: \"\"\n", "'channel' must not be empty"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace foilcache::config
