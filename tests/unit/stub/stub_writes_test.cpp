@@ -167,7 +167,8 @@ TEST_F(StubWritesTest, UpdateIgnoreToggleClearsThePendingUpdateFlag) {
                                R"({"type":"update","item_id":)" + std::to_string(v) + R"(,"ignored":true})");
     ASSERT_EQ(r.res.result_int(), 200u) << r.res.body();
   }
-  for (const auto& item : library(kBob)["data"]["items"].GetArray()) {
+  const auto bob_library = library(kBob);  // named: the range below views into it
+  for (const auto& item : bob_library["data"]["items"].GetArray()) {
     if (item["id"].GetString() == tid) EXPECT_FALSE(item["has_non_ignored_updates"].GetBool());
   }
   EXPECT_EQ(views(kAlice), alice_before);
@@ -313,7 +314,8 @@ TEST_F(StubWritesTest, WishlistIsPerUserWithTheAppsChecks) {
 TEST_F(StubWritesTest, TagWritesChangeTheTagReadsOnly) {
   // A title carrying tag 1 (Favorites).
   std::string tid;
-  for (const auto& item : library(kAlice)["data"]["items"].GetArray()) {
+  const auto alice_library = library(kAlice);  // named: the range below views into it
+  for (const auto& item : alice_library["data"]["items"].GetArray()) {
     for (const auto& tag : item["tags"].GetArray()) {
       if (std::string(tag.GetString()) == "Favorites" && tid.empty()) tid = item["id"].GetString();
     }
