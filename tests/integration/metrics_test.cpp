@@ -47,6 +47,12 @@ class Scrape {
     }
     return std::nullopt;
   }
+  // The sum of every sample of `name` (0 when there is none).
+  double sum(std::string_view name) const {
+    double total = 0;
+    for (const auto& sample : samples_) total += sample.name == name ? sample.value : 0;
+    return total;
+  }
   bool has_family(std::string_view name) const { return text_.find("# TYPE " + std::string(name) + " ") != std::string::npos; }
   const std::string& text() const { return text_; }
 
@@ -67,6 +73,20 @@ Scrape scrape(const Deployment& d) {
   return Scrape(std::move(response.body));
 }
 
+// A request is counted when its exchange ends, which is after its client has read the
+// answer: scrape until `answered` requests are counted (bounded), then look at the rest.
+Scrape scrape_after(const Deployment& d, int answered) {
+  std::optional<Scrape> last;
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        last.emplace(d.get("/metrics").body);
+        return last->sum("foilcache_requests_total") >= answered;
+      },
+      kBound))
+      << last->text();
+  return scrape(d);
+}
+
 double requests(const Scrape& s, const std::string& route, const std::string& result) {
   return s.value("foilcache_requests_total", {{"route", route}, {"result", result}}).value_or(-1);
 }
@@ -81,7 +101,7 @@ TEST(Metrics, ScrapeCountsRequestsByRouteAndResult) {
   ASSERT_EQ(d.get("/__stub/respond?size=10", as_alice()).header("X-Cache"), "BYPASS");
   ASSERT_EQ(d.get("/api/system/info").status, 200u);  // matches no route
 
-  const auto s = scrape(d);
+  const auto s = scrape_after(d, 4);
   EXPECT_EQ(requests(s, "respond_anon", "MISS"), 1) << s.text();
   EXPECT_EQ(requests(s, "respond_anon", "HIT"), 1);
   EXPECT_EQ(requests(s, "respond_anon", "BYPASS"), 1);
@@ -108,7 +128,7 @@ TEST(Metrics, DeadAppIsCountedAsAnUpstreamError) {
   d.kill_stub();
   EXPECT_EQ(d.get("/api/library/paged?page=3").status, 502u);
   EXPECT_EQ(d.get("/api/system/info").status, 502u);
-  const auto s = scrape(d);
+  const auto s = scrape_after(d, 2);
   EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "upstream_connect"}}), 2) << s.text();
   EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "upstream_timeout"}}), 0);
   EXPECT_EQ(requests(s, "library_paged", "MISS"), 1);
@@ -124,7 +144,7 @@ TEST(Metrics, RedisDownIsReportedAndCounted) {
   d.redis().kill();
   EXPECT_TRUE(test::wait_until([&] { return scrape(d).value("foilcache_store_up") == 0; }, kBound));
   EXPECT_EQ(d.get("/__stub/respond?size=10").header("X-Cache"), "BYPASS");
-  const auto s = scrape(d);
+  const auto s = scrape_after(d, 1);
   EXPECT_EQ(s.value("foilcache_errors_total", {{"kind", "store_unavailable"}}), 1) << s.text();
   EXPECT_EQ(requests(s, "respond_anon", "BYPASS"), 1);
 }
@@ -148,7 +168,7 @@ TEST(Metrics, MemoryStoreReportsItsSize) {
   Deployment d(options);
   EXPECT_EQ(scrape(d).value("foilcache_stored_bytes"), 0);
   ASSERT_EQ(d.get("/__stub/respond?size=1000").header("X-Cache"), "MISS");
-  const auto s = scrape(d);
+  const auto s = scrape_after(d, 1);
   EXPECT_GT(s.value("foilcache_stored_bytes").value_or(0), 1000) << s.text();
   EXPECT_EQ(s.value("foilcache_store_operation_duration_seconds_count", {{"backend", "memory"}, {"op", "put"}}), 1);
 }
