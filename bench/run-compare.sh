@@ -63,7 +63,7 @@ misses() {  # ROUND SIDE BUILD: p50 ms added by a MISS over the origin, per page
     [ "$page" = info ] && path="/api/system/info?miss=r$1$2{i}"
     direct=$(python3 bench/latency.py --count "$COUNT" --json "http://127.0.0.1:$P_ORIGIN${path//\{i\}/d\{i\}}")
     proxied=$(python3 bench/latency.py --count "$COUNT" --json --expect-cache MISS "http://127.0.0.1:$P_PROXY$path")
-    python3 -c 'import json,sys; d,p=(json.loads(a) for a in sys.argv[1:3]); print(f"{p[\"p50\"]-d[\"p50\"]:.4f}")' \
+    python3 -c 'import json,sys; d,p=(json.loads(a) for a in sys.argv[1:3]); print("%.4f" % (p["p50"] - d["p50"]))' \
       "$direct" "$proxied" | awk -v r="$1" -v s="$2" -v page="$page" '{print r, s, "miss", page, "p50+ ms", $1}' >>"$WORK/rows.txt"
   done
   stop_proxy

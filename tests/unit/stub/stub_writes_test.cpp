@@ -169,7 +169,9 @@ TEST_F(StubWritesTest, UpdateIgnoreToggleClearsThePendingUpdateFlag) {
   }
   const auto bob_library = library(kBob);  // named: the range below views into it
   for (const auto& item : bob_library["data"]["items"].GetArray()) {
-    if (item["id"].GetString() == tid) EXPECT_FALSE(item["has_non_ignored_updates"].GetBool());
+    if (item["id"].GetString() == tid) {
+      EXPECT_FALSE(item["has_non_ignored_updates"].GetBool());
+    }
   }
   EXPECT_EQ(views(kAlice), alice_before);
 }

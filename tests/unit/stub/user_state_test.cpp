@@ -21,6 +21,18 @@ const Title* dlc_only_title(const Library& library, std::string_view user) {
   return nullptr;
 }
 
+// A wishlist request naming only its title id, or only its name.
+WishlistInput titled(const std::string& title_id) {
+  WishlistInput in;
+  in.title_id = title_id;
+  return in;
+}
+WishlistInput named(const std::string& name) {
+  WishlistInput in;
+  in.name = name;
+  return in;
+}
+
 TEST(UserStateTest, WithoutTogglesTheSyntheticRowsApply) {
   const Library library(42, 0, kTitles);
   const UserState users;
@@ -99,15 +111,15 @@ TEST(UserStateTest, WishlistRules) {
   UserState users;
   const auto t0 = std::chrono::system_clock::now();
   EXPECT_EQ(users.add_wishlist("alice", {}, library, t0), WishlistAdd::kMissingName);
-  EXPECT_EQ(users.add_wishlist("alice", {.title_id = owned->title_id}, library, t0),
+  EXPECT_EQ(users.add_wishlist("alice", titled(owned->title_id), library, t0),
             WishlistAdd::kOwned);
-  EXPECT_EQ(users.add_wishlist("alice", {.title_id = missing->title_id}, library, t0),
+  EXPECT_EQ(users.add_wishlist("alice", titled(missing->title_id), library, t0),
             WishlistAdd::kAdded);
-  EXPECT_EQ(users.add_wishlist("alice", {.title_id = missing->title_id}, library, t0),
+  EXPECT_EQ(users.add_wishlist("alice", titled(missing->title_id), library, t0),
             WishlistAdd::kDuplicate);
-  EXPECT_EQ(users.add_wishlist("alice", {.name = "Homebrew"}, library, t0 + std::chrono::seconds(1)),
+  EXPECT_EQ(users.add_wishlist("alice", named("Homebrew"), library, t0 + std::chrono::seconds(1)),
             WishlistAdd::kAdded);
-  EXPECT_EQ(users.add_wishlist("alice", {.name = "Homebrew"}, library, t0), WishlistAdd::kDuplicate);
+  EXPECT_EQ(users.add_wishlist("alice", named("Homebrew"), library, t0), WishlistAdd::kDuplicate);
   const auto list = users.wishlist("alice", library);
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].name, "Homebrew") << "newest first";
