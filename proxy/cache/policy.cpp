@@ -57,6 +57,9 @@ ResponseStorability response_storability(const http::response_header<>& response
   if (std::find(route.statuses.begin(), route.statuses.end(), status) == route.statuses.end()) {
     return ResponseStorability::kStatus;
   }
+  if (!content_type_matches(response[http::field::content_type], route.content_types)) {
+    return ResponseStorability::kContentType;
+  }
   const CacheControl cache_control = parse_cache_control(response);
   if (cache_control.no_store) return ResponseStorability::kNoStore;
   // RFC 9111 §5.2.2.4: no-cache allows storing only with revalidation before every reuse,
@@ -91,6 +94,21 @@ ResponseStorability response_storability(const http::response_header<>& response
     if (encoded) return ResponseStorability::kEncoded;
   }
   return ResponseStorability::kStorable;
+}
+
+bool content_type_matches(std::string_view content_type, const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return true;
+  const std::string_view media = common::trim_ows(content_type.substr(0, content_type.find(';')));
+  const auto slash = media.find('/');
+  const std::string_view type = slash == std::string_view::npos ? std::string_view{} : media.substr(0, slash);
+  for (const std::string_view pattern : patterns) {
+    if (pattern == "*/*") return true;
+    if (type.empty()) continue;
+    const bool matched = pattern.ends_with("/*") ? beast::iequals(type, pattern.substr(0, pattern.size() - 2))
+                                                 : beast::iequals(media, pattern);
+    if (matched) return true;
+  }
+  return false;
 }
 
 bool accepts_gzip(std::string_view accept_encoding) {
@@ -154,6 +172,8 @@ const char* to_string(ResponseStorability value) {
       return "storable";
     case ResponseStorability::kStatus:
       return "status";
+    case ResponseStorability::kContentType:
+      return "content_type";
     case ResponseStorability::kNoStore:
       return "no_store";
     case ResponseStorability::kNoCache:

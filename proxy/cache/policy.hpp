@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 #include "proxy/config/config.hpp"
 #include "common/net.hpp"
@@ -25,6 +26,7 @@ RequestCacheability request_cacheability(const http::request_header<>& request, 
 enum class ResponseStorability {
   kStorable,   // may be stored
   kStatus,     // status not in route.statuses
+  kContentType,  // route.content_types is set and the answer's Content-Type matches none
   kNoStore,    // Cache-Control: no-store
   kNoCache,    // Cache-Control: no-cache (would need revalidation on every reuse)
   kPrivate,    // Cache-Control: private and the key has no {user}
@@ -41,6 +43,11 @@ enum class ResponseStorability {
 // kTooLarge too. Checks run in the enum's order and the first failing one is returned.
 ResponseStorability response_storability(const http::response_header<>& response, const config::Route& route,
                                          std::size_t body_size, std::size_t limit);
+
+// True when `content_type`'s media type (parameters ignored, case-insensitive) matches one
+// of `patterns`: "type/subtype", "type/*" or "*/*". An empty list matches anything; a
+// missing or empty Content-Type matches only "*/*".
+bool content_type_matches(std::string_view content_type, const std::vector<std::string>& patterns);
 
 // RFC 9110 §12.5.3: true when `accept_encoding` (a request's Accept-Encoding) allows gzip:
 // "gzip" or "x-gzip" with q > 0, or "*" with q > 0 when gzip is not listed.

@@ -11,6 +11,7 @@ enum class RouteKind {
   kPlain,   // key without {user}, not shared
   kUser,    // key with {user}
   kShared,  // shared: true
+  kImages,  // shared, content_types: [image/*, application/pdf]
   kHeader,  // key renders {header.X-Forwarded-Proto}
 };
 
@@ -24,7 +25,8 @@ config::Route make_route(RouteKind kind) {
   if (kind == RouteKind::kUser) key += ":{user}";
   if (kind == RouteKind::kHeader) key += ":{header.X-Forwarded-Proto}";
   route.key = config::KeyTemplate::parse(key, route.path);
-  route.shared = kind == RouteKind::kShared;
+  route.shared = kind == RouteKind::kShared || kind == RouteKind::kImages;
+  if (kind == RouteKind::kImages) route.content_types = {"image/*", "application/pdf"};
   return route;
 }
 
@@ -226,6 +228,19 @@ INSTANTIATE_TEST_SUITE_P(
         ResponseCase{"ContentEncodingListed", RouteKind::kPlain, 200, {{"Content-Encoding", "identity, br"}}, 10,
                      RS::kEncoded},
         ResponseCase{"ContentEncodingIdentity", RouteKind::kPlain, 200, {{"Content-Encoding", "Identity"}}, 10,
+                     RS::kStorable},
+        ResponseCase{"ImageOnImageRoute", RouteKind::kImages, 200, {{"Content-Type", "image/png"}}, 10, RS::kStorable},
+        ResponseCase{"ImageTypeIsCaseInsensitive", RouteKind::kImages, 200, {{"Content-Type", "Image/WebP; q=1"}}, 10,
+                     RS::kStorable},
+        ResponseCase{"ExactTypeListed", RouteKind::kImages, 200, {{"Content-Type", "application/pdf"}}, 10,
+                     RS::kStorable},
+        ResponseCase{"HtmlOnImageRoute", RouteKind::kImages, 200, {{"Content-Type", "text/html; charset=utf-8"}}, 10,
+                     RS::kContentType},
+        ResponseCase{"NoContentTypeOnImageRoute", RouteKind::kImages, 200, {}, 10, RS::kContentType},
+        ResponseCase{"TypeWithoutSubtype", RouteKind::kImages, 200, {{"Content-Type", "image"}}, 10, RS::kContentType},
+        ResponseCase{"LookalikeType", RouteKind::kImages, 200, {{"Content-Type", "imagex/png"}}, 10,
+                     RS::kContentType},
+        ResponseCase{"AnyTypeOnPlainRoute", RouteKind::kPlain, 200, {{"Content-Type", "text/html"}}, 10,
                      RS::kStorable}),
     [](const auto& info) { return info.param.name; });
 
@@ -233,6 +248,7 @@ TEST(Policy, ToStringNamesEveryValue) {
   EXPECT_STREQ(to_string(RequestCacheability::kBypassCredentials), "bypass_credentials");
   EXPECT_STREQ(to_string(ResponseStorability::kTooLarge), "too_large");
   EXPECT_STREQ(to_string(ResponseStorability::kEncoded), "encoded");
+  EXPECT_STREQ(to_string(ResponseStorability::kContentType), "content_type");
 }
 
 TEST(Policy, AcceptsGzip) {
@@ -244,6 +260,19 @@ TEST(Policy, AcceptsGzip) {
                          "*;q=0", "*, gzip;q=0", "gzip;q=0, *", "gzipx", "x-gzip;q=0", "identity;q=1, *;q=0"}) {
     EXPECT_FALSE(accepts_gzip(no)) << no;
   }
+}
+
+TEST(Policy, ContentTypeMatches) {
+  const std::vector<std::string> patterns{"image/*", "application/json"};
+  for (const char* yes : {"image/png", "IMAGE/JPEG", " image/gif ; charset=x", "application/json",
+                          "Application/Json;charset=utf-8"}) {
+    EXPECT_TRUE(content_type_matches(yes, patterns)) << yes;
+  }
+  for (const char* no : {"", "image", "/png", "images/png", "application/jsonx", "text/json", "*/*"}) {
+    EXPECT_FALSE(content_type_matches(no, patterns)) << no;
+  }
+  EXPECT_TRUE(content_type_matches("", {})) << "no list: anything";
+  EXPECT_TRUE(content_type_matches("", {"*/*"}));
 }
 
 TEST(Policy, CompressibleTypes) {
