@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "proxy/admin/admin_call.hpp"
+#include "proxy/config/route_table.hpp"
 
 namespace foilcache::admin {
 
@@ -114,10 +115,8 @@ net::awaitable<Response> AdminApi::key_metadata(const http_server::Exchange& ex,
     co_return json_error(version, http::status::not_found, "no such entry");
   }
   const auto& entry = *found.entry;
-  std::vector<std::string> tags;
-  for (const auto& route : ex.config().routes) {
-    if (route.name == entry.route) tags.insert(tags.end(), route.tags.begin(), route.tags.end());
-  }
+  std::vector<std::string> tags;  // as recorded: scoped tags rendered ("library:3f9a…")
+  for (const auto& [tag, generation] : entry.tags) tags.push_back(tag);
   const auto f = cache::freshness(entry, clock_.system_now());
   co_return json_response(version, http::status::ok, key_json(key, entry, f, tags));
 }
@@ -133,13 +132,11 @@ net::awaitable<Response> AdminApi::remove(unsigned version, std::string glob, co
 
 net::awaitable<Response> AdminApi::invalidate_tag(const http_server::Exchange& ex, const std::string& tag) {
   const unsigned version = ex.parser.get().version();
-  const auto& routes = ex.config().routes;
-  const bool known = std::any_of(routes.begin(), routes.end(), [&](const config::Route& route) {
-    return std::find(route.tags.begin(), route.tags.end(), tag) != route.tags.end();
-  });
-  if (!known) co_return json_error(version, http::status::not_found, "no route has this tag");
+  const std::string* configured = config::configured_tag(ex.config(), tag);
+  if (configured == nullptr) co_return json_error(version, http::status::not_found, "no route has this tag");
   const std::vector<std::string> tags{tag};
-  if (!co_await invalidator_.tags(tags)) {
+  const std::span<const std::string> labels(configured, 1);
+  if (!co_await invalidator_.tags(tags, labels)) {
     co_return json_error(version, http::status::service_unavailable, "store unavailable: nothing invalidated");
   }
   co_return json_response(version, http::status::ok, tags_json(nullptr, tags));

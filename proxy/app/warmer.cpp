@@ -23,7 +23,8 @@ std::vector<config::WarmRequest> select(const config::Config& config, const std:
     const config::Route* route = config::match_route(config, "GET", path, params);
     if (route == nullptr) continue;
     const bool tagged = tags.empty() || std::any_of(tags.begin(), tags.end(), [&](const std::string& tag) {
-                          return std::find(route->tags.begin(), route->tags.end(), tag) != route->tags.end();
+                          return std::any_of(route->tags.begin(), route->tags.end(),
+                                             [&](const std::string& text) { return config::tag_renders(text, tag); });
                         });
     if (tagged) out.push_back(request);
   }

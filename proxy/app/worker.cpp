@@ -11,6 +11,7 @@
 #include "proxy/pipeline/cache_pipeline.hpp"
 #include "proxy/pipeline/pass_through.hpp"
 #include "proxy/pipeline/tunnel.hpp"
+#include "proxy/pipeline/write_through.hpp"
 #include "proxy/store/invalidation_bus.hpp"
 #include "proxy/store/tiered_store.hpp"
 #include "proxy/upstream/client.hpp"
@@ -38,11 +39,12 @@ Worker::Worker(Shared& shared, std::shared_ptr<const http_server::Snapshot> snap
                                                       shared_.on_invalidated);
   writer_ = std::make_unique<pipeline::EntryWriter>(clock, metrics);
   coalescer_ = std::make_unique<pipeline::Coalescer>(shared_.flights, backend_.lock, *backend_.entries, clock);
-  forwarder_ = std::make_unique<pipeline::Forwarder>(*client_, *tiers_, *writer_, clock, metrics);
+  forwarder_ = std::make_unique<pipeline::Forwarder>(*client_, *tiers_, *invalidator_, *writer_, clock, metrics);
   revalidator_ = std::make_unique<pipeline::Revalidator>(*client_, *tiers_, *coalescer_, clock, metrics);
   cache_pipeline_ = std::make_unique<pipeline::CachePipeline>(*tiers_, *coalescer_, *forwarder_, *revalidator_,
                                                               *writer_, clock, metrics, shared_.stats);
   pass_through_ = std::make_unique<pipeline::PassThrough>(*forwarder_, metrics);
+  write_through_ = std::make_unique<pipeline::WriteThrough>(*forwarder_, metrics);
   tunnel_ = std::make_unique<pipeline::Tunnel>(*client_, *writer_, clock, metrics);
   admin_api_ = std::make_unique<admin::AdminApi>(*backend_.entries, backend_.counters, *invalidator_, shared_.stats,
                                                  clock);
@@ -58,6 +60,7 @@ Worker::Worker(Shared& shared, std::shared_ptr<const http_server::Snapshot> snap
   set(Target::kAdmin, *admin_api_);
   set(Target::kUpgrade, *tunnel_);
   set(Target::kRouted, *cache_pipeline_);
+  set(Target::kWrite, *write_through_);
   set(Target::kPass, *pass_through_);
   access_log_ = std::make_unique<log::AccessLog>(ioc_, STDOUT_FILENO);
   sessions_ = std::make_unique<http_server::SessionContext>(

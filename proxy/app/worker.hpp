@@ -43,6 +43,7 @@ class Forwarder;
 class PassThrough;
 class Revalidator;
 class Tunnel;
+class WriteThrough;
 }  // namespace foilcache::pipeline
 
 namespace foilcache::store {
@@ -122,6 +123,7 @@ class Worker {
   std::unique_ptr<pipeline::Revalidator> revalidator_;
   std::unique_ptr<pipeline::CachePipeline> cache_pipeline_;
   std::unique_ptr<pipeline::PassThrough> pass_through_;
+  std::unique_ptr<pipeline::WriteThrough> write_through_;
   std::unique_ptr<pipeline::Tunnel> tunnel_;
   std::unique_ptr<admin::AdminApi> admin_api_;
   std::unique_ptr<admin::WebhookHandler> webhook_;

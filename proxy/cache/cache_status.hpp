@@ -16,6 +16,8 @@ inline constexpr std::string_view kStatusStoreDown = "foilcache; fwd=bypass; det
 inline constexpr std::string_view kStatusStoreDownCoalesced =
     "foilcache; fwd=bypass; detail=store-unavailable-coalesced";
 inline constexpr std::string_view kStatusMiss = "foilcache; fwd=uri-miss";
+// A write route (an unsafe method): forwarded, never cached (RFC 9211 fwd=method).
+inline constexpr std::string_view kStatusWrite = "foilcache; fwd=method";
 inline constexpr std::string_view kStatusStaleMiss = "foilcache; fwd=stale";  // expired entry refetched
 
 // "foilcache; hit; ttl=<ttl_left_s>[; detail=<detail>]" for an answer from an entry.

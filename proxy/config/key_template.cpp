@@ -316,4 +316,11 @@ bool KeyTemplate::renders_header(std::string_view name) const {
   });
 }
 
+std::vector<std::string> render_all(const std::vector<KeyTemplate>& templates, const RenderInput& in) {
+  std::vector<std::string> rendered;
+  rendered.reserve(templates.size());
+  for (const KeyTemplate& t : templates) rendered.push_back(t.render(in));
+  return rendered;
+}
+
 }  // namespace foilcache::config

@@ -85,4 +85,7 @@ class KeyTemplate {
 // Percent-encodes everything but [A-Za-z0-9._~-] (plus the bytes in `also_keep`).
 void append_escaped(std::string& out, std::string_view value, std::string_view also_keep = {});
 
+// Every template of `templates` rendered with `in` (scoped tags: "library:{user}").
+std::vector<std::string> render_all(const std::vector<KeyTemplate>& templates, const RenderInput& in);
+
 }  // namespace foilcache::config

@@ -1,4 +1,5 @@
-// First-match-wins route lookup over a Config's routes.
+// First-match-wins route lookup over a Config's routes, and which configured tag a tag
+// name belongs to.
 #pragma once
 
 #include <string_view>
@@ -11,5 +12,14 @@ namespace foilcache::config {
 // routes. `path` is raw (no query). Fills `params` with the route's {name} captures.
 const Route* match_route(const Config& config, std::string_view method, std::string_view path,
                          PathParams& params);
+
+// True when the configured tag `text` is `tag` or, as a template, can render it (each
+// {placeholder} stands for any text; template literals hold no glob character).
+bool tag_renders(const std::string& text, std::string_view tag);
+
+// The tag as configured (in a route's `tags` or `invalidates`, or an event's tags) that
+// `tag` is, or that renders it: "library:{user}" for "library:3f9a…". Null when none
+// does. Used to refuse unknown tags and to label metrics without naming users.
+const std::string* configured_tag(const Config& config, std::string_view tag);
 
 }  // namespace foilcache::config

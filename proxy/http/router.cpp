@@ -35,7 +35,7 @@ Decision decide(const config::Config& config, const http::request_header<>& requ
   }
   d.route = config::match_route(config, request.method_string(), d.path, d.params);
   if (d.route == nullptr) return d;
-  d.target = Target::kRouted;
+  d.target = d.route->write() ? Target::kWrite : Target::kRouted;
   d.route_index = static_cast<std::size_t>(d.route - config.routes.data());
   return d;
 }

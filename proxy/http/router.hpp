@@ -20,15 +20,16 @@ enum class Target : std::uint8_t {
   kAdmin,    // /api/cache and /api/cache/... (bearer token)
   kUpgrade,  // any other request with Upgrade: tunnelled, even when a route matches
   kRouted,   // the first route whose method (HEAD matches GET) and raw path match
+  kWrite,    // ...when that route is a write route (POST/PUT/PATCH/DELETE): never cached
   kPass,     // everything else: streamed through
 };
-inline constexpr std::size_t kTargetCount = 8;
+inline constexpr std::size_t kTargetCount = 9;
 
 struct Decision {
   Target target = Target::kPass;
-  const config::Route* route = nullptr;  // kRouted: the route (owned by the config)
-  std::size_t route_index = 0;           // kRouted: its index in config.routes
-  config::PathParams params;             // kRouted: its {name} captures, decoded
+  const config::Route* route = nullptr;  // kRouted, kWrite: the route (owned by the config)
+  std::size_t route_index = 0;           // kRouted, kWrite: its index in config.routes
+  config::PathParams params;             // kRouted, kWrite: its {name} captures, decoded
   std::string_view path;                 // the raw path (a view into the request target)
   std::string_view query;                // the raw query, without '?', may be empty
 };

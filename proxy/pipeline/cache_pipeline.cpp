@@ -52,13 +52,16 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
     co_return co_await forwarder_.forward(req, plan);
   }
   req.accepts_gzip = cache::accepts_gzip(request[http::field::accept_encoding]);
-  // cache_key
-  const std::string user = route.key.uses_user() ? cache::user_id(request, req.config.identity) : std::string("anon");
+  // cache_key (and the entry's tags, when they are templates: "library:{user}")
+  const std::string user = route.renders_user() ? cache::user_id(request, req.config.identity) : std::string("anon");
   const config::RenderInput input{"GET", d.path, d.query, &d.params, &request, user};
   std::string key = route.key.render(input);
+  std::vector<std::string> scoped_tags;
+  if (!route.tags_literal) scoped_tags = config::render_all(route.tag_templates, input);
+  plan.tags = route.tags_literal ? std::span<const std::string>(route.tags) : scoped_tags;
   // lookup
   const auto now = clock_.system_now();
-  auto lookup = co_await tiers_.lookup(key, route.tags, route.l1, now);
+  auto lookup = co_await tiers_.lookup(key, plan.tags, route.l1, now);
   if (lookup.tier == store::Lookup::Tier::kL1) {
     co_return co_await writer_.write(req, lookup.entry, "HIT", cache::hit_status(cache::freshness(*lookup.entry, now)));
   }
@@ -83,7 +86,7 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
       co_return co_await writer_.write(req, lookup.entry, "HIT", cache::hit_status(f));
     }
     if (!req.head && cache::within_stale_while_revalidate(f, route)) {
-      revalidator_.start(req, key, lookup.generations);
+      revalidator_.start(req, key, plan.tags, lookup.generations);
       co_return co_await writer_.write(req, lookup.entry, "STALE", cache::hit_status(f, "stale-while-revalidate"));
     }
     plan.stale = std::move(lookup.entry);
@@ -135,7 +138,7 @@ net::awaitable<http_server::Outcome> CachePipeline::coalesced_forward(Request& r
   plan.flight = &guard;
   if (!coalescer_.shared()) co_return co_await forwarder_.forward(req, plan);  // one process: done
 
-  auto lease = co_await coalescer_.lock(plan.key, req.route->tags, bound);
+  auto lease = co_await coalescer_.lock(plan.key, plan.tags, bound);
   if (lease.generations) plan.generations = std::move(*lease.generations);
   switch (lease.verdict) {
     case Coalescer::Lease::Verdict::kFetch: {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,11 @@ struct ForwardPlan {
   const char* x_cache = "";                // "" for unrouted requests
   bool store = false;                      // try to store the answer under `key`
   std::string key;
-  std::vector<std::uint64_t> generations;  // of the route's tags at lookup: recorded in the entry
+  std::span<const std::string> tags;       // the entry's tags, rendered for this request
+  std::vector<std::uint64_t> generations;  // of those tags at lookup: recorded in the entry
+  // A write route's tags, rendered: invalidated when the app answers 2xx/3xx (or may have
+  // acted: its answer was lost), before anything reaches the client.
+  std::vector<std::string> invalidates;
   std::string cache_status{cache::kStatusBypass};  // Cache-Status (RFC 9211) sent
   cache::EntryPtr stale;                   // an expired entry, for stale-if-error
   FlightGuard* flight = nullptr;           // set when this request leads a coalesced fetch

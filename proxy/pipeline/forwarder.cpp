@@ -15,11 +15,19 @@ bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
 cache::EntryPtr Forwarder::make_entry(Request& req, ForwardPlan& plan, const http::response_header<>& response,
                                       std::string body) {
-  auto entry = cache::build_entry(*req.route, req.route->tags, plan.generations, response, std::move(body),
+  auto entry = cache::build_entry(*req.route, plan.tags, plan.generations, response, std::move(body),
                                   clock_.system_now());
   plan.stored = true;
   if (plan.flight) plan.flight->publish(entry);
   return entry;
+}
+
+net::awaitable<void> Forwarder::invalidate_written(const Request& req, ForwardPlan& plan) {
+  if (plan.invalidates.empty()) co_return;
+  const std::vector<std::string> tags = std::move(plan.invalidates);
+  plan.invalidates.clear();
+  const bool done = co_await invalidator_.tags(tags, req.route->invalidates);
+  plan.cache_status += done ? "; detail=invalidated" : "; detail=invalidation-failed";
 }
 
 net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPlan& plan) {
@@ -33,6 +41,9 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
   req.upstream_started = std::chrono::steady_clock::now();
   upstream::Answer answer;
   co_await client_.send(answer, request, req.has_body ? &body : nullptr, options);
+  if (answer.failure == upstream::Failure::kResponse) {
+    co_await invalidate_written(req, plan);  // the whole request reached the app: it may have acted
+  }
   if (answer.failure != upstream::Failure::kNone) {
     co_return co_await answer_failure(req, plan, answer.failure, answer.ec, writer_, metrics_, clock_.system_now());
   }
@@ -41,6 +52,7 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
 
   auto& response = answer.parser->get();
   const auto status = response.result_int();
+  if (status >= 200 && status < 400) co_await invalidate_written(req, plan);  // RFC 9111 §4.4
   if (status >= 500 && plan.stale && req.route) {
     // The app failed but a stale copy may stand in. Its connection (body unread) is dropped.
     const auto f = cache::freshness(*plan.stale, clock_.system_now());
@@ -55,7 +67,7 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
     response.erase("X-Cache");
     response.erase("Cache-Status");
     response.erase(http::field::age);
-    response.set("X-Cache", plan.x_cache);
+    if (*plan.x_cache != '\0') response.set("X-Cache", plan.x_cache);
   }
   const bool no_body = req.head || status == 204 || status == 304 || status < 200;
   bool store = false;

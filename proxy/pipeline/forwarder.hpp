@@ -1,12 +1,14 @@
-// One exchange with the app for a request the cache does not answer (a miss, a bypass, an
-// unrouted request): send it, then either store the answer and write it from the entry
-// (known length within the limit), or stream it to the client (capturing it for the store
-// when it is storable and chunked), or answer the failure.
+// One exchange with the app for a request the cache does not answer (a miss, a bypass, a
+// write, an unrouted request): send it, then either store the answer and write it from the
+// entry (known length within the limit), or stream it to the client (capturing it for the
+// store when it is storable and chunked), or answer the failure. The write step sits
+// between the app's answer and the client's: see ForwardPlan::invalidates.
 #pragma once
 
 #include "common/clock.hpp"
 #include "proxy/pipeline/entry_writer.hpp"
 #include "proxy/pipeline/forward_plan.hpp"
+#include "proxy/store/invalidator.hpp"
 #include "proxy/store/tiered_store.hpp"
 #include "proxy/upstream/client.hpp"
 
@@ -15,15 +17,22 @@ namespace foilcache::pipeline {
 class Forwarder {
  public:
   // Every reference outlives the forwarder; `metrics` may be null.
-  Forwarder(upstream::Client& client, store::TieredStore& tiers, EntryWriter& writer, const common::Clock& clock,
-            metrics::Metrics* metrics)
-      : client_(client), tiers_(tiers), writer_(writer), clock_(clock), metrics_(metrics) {}
+  Forwarder(upstream::Client& client, store::TieredStore& tiers, store::Invalidator& invalidator, EntryWriter& writer,
+            const common::Clock& clock, metrics::Metrics* metrics)
+      : client_(client),
+        tiers_(tiers),
+        invalidator_(invalidator),
+        writer_(writer),
+        clock_(clock),
+        metrics_(metrics) {}
 
   // Sends `req` upstream (the header prepared; any body streamed) and answers the client
   // as `plan` says. Precondition: on the request's io thread.
   net::awaitable<http_server::Outcome> forward(Request& req, ForwardPlan& plan);
 
  private:
+  // The write step: invalidates plan.invalidates (once) and notes it in plan.cache_status.
+  net::awaitable<void> invalidate_written(const Request& req, ForwardPlan& plan);
   net::awaitable<http_server::Outcome> store_and_write(Request& req, ForwardPlan& plan, upstream::Answer& answer);
   net::awaitable<http_server::Outcome> stream(Request& req, ForwardPlan& plan, upstream::Answer& answer, bool store,
                                               std::size_t limit);
@@ -33,6 +42,7 @@ class Forwarder {
 
   upstream::Client& client_;
   store::TieredStore& tiers_;
+  store::Invalidator& invalidator_;
   EntryWriter& writer_;
   const common::Clock& clock_;
   metrics::Metrics* metrics_;

@@ -7,12 +7,14 @@
 
 namespace foilcache::pipeline {
 
-void Revalidator::start(Request& req, const std::string& key, const std::vector<std::uint64_t>& generations) {
+void Revalidator::start(Request& req, const std::string& key, std::span<const std::string> tags,
+                        const std::vector<std::uint64_t>& generations) {
   auto& flights = coalescer_.flights();
   auto joined = flights.join(key);
   if (!joined.leader) return;  // a refresh or a miss of this key is already in flight here
-  auto job = std::make_unique<Job>(Job{req.ex.snapshot, req.route, req.series, http::request<http::empty_body>{req.header()},
-                                       key, generations, FlightGuard(flights, std::move(joined.flight))});
+  auto job = std::make_unique<Job>(Job{req.ex.snapshot, req.route, req.series,
+                                       http::request<http::empty_body>{req.header()}, key, {tags.begin(), tags.end()},
+                                       generations, FlightGuard(flights, std::move(joined.flight))});
   job->request.keep_alive(true);
   net::co_spawn(req.ex.client.get_executor(), run(std::move(job)), net::detached);
 }
@@ -60,7 +62,7 @@ net::awaitable<cache::EntryPtr> Revalidator::fetch(Job& job) {
   http_util::strip_hop_by_hop(response);
   cache::EntryPtr entry;
   if (cache::response_storability(response, route, body.size(), limit) == cache::ResponseStorability::kStorable) {
-    entry = cache::build_entry(route, route.tags, job.generations, response, std::move(body), clock_.system_now());
+    entry = cache::build_entry(route, job.tags, job.generations, response, std::move(body), clock_.system_now());
   }
   client_.release(answer);
   co_return entry;

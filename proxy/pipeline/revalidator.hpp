@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,11 @@ class Revalidator {
               metrics::Metrics* metrics)
       : client_(client), tiers_(tiers), coalescer_(coalescer), clock_(clock), metrics_(metrics) {}
 
-  // Starts one background refresh of `key` for `req` (its prepared header is copied) unless
-  // one is running here or on another instance. Returns at once.
-  void start(Request& req, const std::string& key, const std::vector<std::uint64_t>& generations);
+  // Starts one background refresh of `key` for `req` (its prepared header is copied; the
+  // entry records `tags` at `generations`) unless one is running here or on another
+  // instance. Returns at once.
+  void start(Request& req, const std::string& key, std::span<const std::string> tags,
+             const std::vector<std::uint64_t>& generations);
 
  private:
   // Everything a refresh owns: it outlives the request that started it.
@@ -34,6 +37,7 @@ class Revalidator {
     const metrics::RouteSeries* series;
     http::request<http::empty_body> request;
     std::string key;
+    std::vector<std::string> tags;
     std::vector<std::uint64_t> generations;
     FlightGuard guard;
   };

@@ -51,6 +51,13 @@ void InvalidationBus::on_message(std::string_view payload) {
   }
 }
 
+void InvalidationBus::clear_here() {
+  if (l1_ == nullptr) return;
+  Invalidation clear;
+  clear.kind = Invalidation::Kind::kClear;
+  l1_->apply(clear);
+}
+
 void InvalidationBus::on_resubscribed() {
   if (l1_) l1_->resubscribed();
 }

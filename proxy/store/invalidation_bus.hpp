@@ -32,6 +32,11 @@ class InvalidationBus {
   // serves what was invalidated (one that did not hear it stops trusting its L1 by then).
   net::awaitable<void> broadcast(Invalidation message);
 
+  // Empties this process's L1 without telling anyone: an invalidation that could not reach
+  // the store has no generation to publish, but this replica at least serves nothing it
+  // covered.
+  void clear_here();
+
   // The subscriber side (on this bus's thread): a message heard on the channel. Anything
   // that does not decode is dropped; a heartbeat only proves the channel is heard.
   void on_message(std::string_view payload);

@@ -6,17 +6,21 @@ Invalidator::Invalidator(EntryStore& store, InvalidationBus& bus, metrics::Metri
                          const OnInvalidated& on_invalidated)
     : store_(store), bus_(bus), metrics_(metrics), stats_(stats), on_invalidated_(on_invalidated) {}
 
-net::awaitable<bool> Invalidator::tags(const std::vector<std::string>& tags) {
-  for (const auto& tag : tags) {
+net::awaitable<bool> Invalidator::tags(const std::vector<std::string>& tags, std::span<const std::string> labels) {
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    const std::string& tag = tags[i];
     std::string name = tag;  // a named local: GCC 12 and by-value coroutine arguments
     std::uint64_t generation = 0;
-    if (co_await store_.invalidate_tag(std::move(name), &generation) != StoreStatus::kOk) co_return false;
+    if (co_await store_.invalidate_tag(std::move(name), &generation) != StoreStatus::kOk) {
+      bus_.clear_here();
+      co_return false;
+    }
     Invalidation message;
     message.kind = Invalidation::Kind::kTag;
     message.value = tag;
     message.generation = generation;
     co_await bus_.broadcast(std::move(message));
-    if (metrics_) metrics_->count_invalidation(tag);
+    if (metrics_) metrics_->count_invalidation(i < labels.size() ? labels[i] : tag);
   }
   if (on_invalidated_ && !tags.empty()) on_invalidated_(tags);
   co_return true;

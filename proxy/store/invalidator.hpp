@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,13 @@ class Invalidator {
   Invalidator(EntryStore& store, InvalidationBus& bus, metrics::Metrics* metrics, metrics::Stats& stats,
               const OnInvalidated& on_invalidated);
 
-  // Invalidates each of `tags` in O(1) for every replica, counted per tag. False when the
-  // store failed: the tags from that one on are left as they were (nothing is promised).
-  net::awaitable<bool> tags(const std::vector<std::string>& tags);
+  // Invalidates each of `tags` in O(1) for every replica, counted per tag under the
+  // matching one of `labels` (the tag as configured, "library:{user}", so a label never
+  // names a user; empty: the tags themselves). False when the store failed: the tags from
+  // that one on are left as they were in the store, and this process's L1 is emptied (so
+  // at least here nothing they covered is served; the others stop trusting their L1 within
+  // l1.max_staleness, as they cannot hear the channel either).
+  net::awaitable<bool> tags(const std::vector<std::string>& tags, std::span<const std::string> labels = {});
   // Removes one entry everywhere: kNotFound when there was none, kUnavailable on failure.
   net::awaitable<StoreStatus> key(std::string key);
   // Removes the entries whose key matches `glob` ("*": every entry) everywhere; the L1s are

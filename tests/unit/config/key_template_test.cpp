@@ -295,3 +295,19 @@ TEST(KeyTemplate, SeparatorsThatCannotOccurInValuesAreAccepted) {
 
 }  // namespace
 }  // namespace foilcache::config
+
+namespace foilcache::config {
+namespace {
+
+TEST(KeyTemplate, RenderAllRendersEachScopedTag) {
+  const PathPattern path = PathPattern::parse("/api/games/{tid}/custom");
+  const std::vector<KeyTemplate> tags{KeyTemplate::parse("library", path), KeyTemplate::parse("library:{user}", path),
+                                      KeyTemplate::parse("app_info:{path.tid}", path)};
+  const PathParams params{{"tid", "0100ABC"}};
+  const RenderInput in{"POST", "/api/games/0100ABC/custom", "", &params, nullptr, "u1"};
+  EXPECT_EQ(render_all(tags, in), (std::vector<std::string>{"library", "library:u1", "app_info:0100ABC"}));
+  EXPECT_TRUE(render_all({}, in).empty());
+}
+
+}  // namespace
+}  // namespace foilcache::config

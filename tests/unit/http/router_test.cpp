@@ -21,6 +21,9 @@ routes:
     ttl: 1h
     key: "app_info:{path.id}"
     shared: true
+  - name: ignore
+    match: POST /api/library/ignore/{tid}
+    invalidates: ["library:{user}"]
   - name: socket
     match: GET /socket.io/*
     ttl: 1m
@@ -70,6 +73,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Routed", http::verb::get, "/api/library/paged?page=2", false, Target::kRouted, "paged"},
         Case{"HeadMatchesGet", http::verb::head, "/api/library/paged", false, Target::kRouted, "paged"},
         Case{"PostIsNotRouted", http::verb::post, "/api/library/paged", false, Target::kPass, ""},
+        Case{"WriteRoute", http::verb::post, "/api/library/ignore/0100ABC", false, Target::kWrite, "ignore"},
+        Case{"WriteRouteMatchesItsMethodOnly", http::verb::put, "/api/library/ignore/0100ABC", false, Target::kPass,
+             ""},
+        Case{"GetOfAWritePathIsNotAWrite", http::verb::get, "/api/library/ignore/0100ABC", false, Target::kPass, ""},
         Case{"PathParam", http::verb::get, "/api/app_info/0100ABC", false, Target::kRouted, "app_info"},
         Case{"UpgradeBeatsARoute", http::verb::get, "/socket.io/?EIO=4", true, Target::kUpgrade, ""},
         Case{"Unrouted", http::verb::get, "/api/get_game/1", false, Target::kPass, ""}),

@@ -48,6 +48,27 @@ TEST_F(InvalidatorTest, FailedStorePromisesNothingAndWarmsNothing) {
   EXPECT_TRUE(warmed_.empty());
 }
 
+TEST(InvalidatorL1, AFailedStoreEmptiesThisProcessesL1) {
+  net::io_context ioc;
+  testing::FakeStore fake;
+  metrics::Stats stats;
+  const Invalidator::OnInvalidated no_hook;
+  config::L1Config l1_config;
+  l1_config.max_staleness = 1h;
+  L1 l1(l1_config);
+  InvalidationBus bus(ioc.get_executor(), &l1, &fake, "inst", 1s, common::Clock::real());
+  Invalidator invalidator(fake, bus, nullptr, stats, no_hook);
+  l1.heard();
+  auto entry = std::make_shared<Entry>();
+  entry->tags = {{"library:u1", 0}};
+  l1.put("k", entry, 1h);
+  ASSERT_NE(l1.get("k"), nullptr);
+  fake.down = true;
+  // Its generation is unknown (the store did not answer): nothing covered stays here.
+  EXPECT_EQ(test::run_awaitable(ioc, invalidator.tags({"library:u1"})), false);
+  EXPECT_EQ(l1.get("k"), nullptr);
+}
+
 TEST_F(InvalidatorTest, NoTagsWarmNothing) {
   EXPECT_EQ(test::run_awaitable(ioc_, invalidator_.tags({})), true);
   EXPECT_TRUE(warmed_.empty());
