@@ -21,14 +21,15 @@ run: deps
 	cmake --build $(BUILD) -j$(JOBS) --target foilcache upstream-stub
 	./deploy/run-demo.sh $(BUILD)
 
-# Unit and integration tests, in Release and then under ASan+UBSan.
+# Unit and integration tests, in Release (unity build) and then under ASan+UBSan with each
+# file compiled on its own (so a missing include cannot hide in a batch).
 test: test-release test-sanitize
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 
 test-sanitize: deps
-	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DFOILCACHE_SANITIZE=ON -DFOILCACHE_BUILD_BENCH=OFF >/dev/null
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DFOILCACHE_SANITIZE=ON -DFOILCACHE_BUILD_BENCH=OFF -DFOILCACHE_UNITY=OFF >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure -j$(JOBS) --timeout 900
 
