@@ -12,6 +12,7 @@
 #include <rapidjson/document.h>
 
 #include "tests/integration/deployment.hpp"
+#include "tests/support/wait.hpp"
 
 namespace foilcache::testing::myfoil {
 
@@ -51,6 +52,13 @@ inline DeploymentOptions shipped() {
 // headers name the same host and scheme as a direct request from the test's client).
 inline Response truth(Deployment& d, std::string_view target, const Headers& headers) {
   return HttpClient(d.stub().port()).get(target, headers);
+}
+
+// The app streams /api/image_proxy (no Content-Length), so foilcache stores it after the
+// answer, in the background: waits until `count` image entries are in Redis.
+inline bool images_stored(Deployment& d, std::size_t count) {
+  return test::wait_until([&] { return d.redis().keys("foilcache:image_proxy:*").size() >= count; },
+                          std::chrono::seconds(10));
 }
 
 inline rapidjson::Document parse(const std::string& body) {

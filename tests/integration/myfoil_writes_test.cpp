@@ -62,19 +62,26 @@ Names operator+(Names a, const Names& b) {
 }
 const Names kEveryCaller = kLibrary + Names{"alice_tags", "bob_tags", "alice_upcoming"};
 
+using Text = std::function<std::string(const PageFacts&)>;
+
 struct Row {
+  Row(std::string name_, http::verb method_, Text target_, Headers who_, Text body_, Names refreshed_,
+      std::string job_ = {}, bool changes_ = true, std::function<void(Deployment&)> prepare_ = {})
+      : name(std::move(name_)), method(method_), target(std::move(target_)), who(std::move(who_)),
+        body(std::move(body_)), refreshed(std::move(refreshed_)), job(std::move(job_)), changes(changes_),
+        prepare(std::move(prepare_)) {}
   std::string name;
   http::verb method;
-  std::function<std::string(const PageFacts&)> target;
+  Text target;
   Headers who;
-  std::function<std::string(const PageFacts&)> body;  // JSON unless the headers say otherwise
+  Text body;             // JSON when it starts with '{'
   Names refreshed;       // the reads that must be fresh afterwards; every other one stays a HIT
   std::string job;       // the background job the write starts: read once it completed
-  bool changes = true;   // some refreshed read differs from before (false: the stub changes nothing)
+  bool changes;          // some refreshed read differs from before (false: the stub changes nothing)
   std::function<void(Deployment&)> prepare;  // done on the app directly before anything is cached
 };
 
-std::function<std::string(const PageFacts&)> fixed(std::string text) {
+Text fixed(std::string text) {
   return [text](const PageFacts&) { return text; };
 }
 
@@ -169,6 +176,7 @@ TEST_P(MyfoilWrites, TheReadsItChangesAreFreshAndNoOtherIs) {
   std::map<std::string, Response> before;
   for (const Probe& p : all) {
     ASSERT_EQ(d.get(p.target, p.headers).header("X-Cache"), "MISS") << p.name;
+    if (p.name == "image") ASSERT_TRUE(images_stored(d, 1));
     before[p.name] = d.get(p.target, p.headers);
     ASSERT_EQ(before[p.name].header("X-Cache"), "HIT") << p.name << ": " << described(before[p.name]);
   }
@@ -222,12 +230,14 @@ TEST(MyfoilWritesImages, OneEntryServesEveryCaller) {
   ASSERT_EQ(first.status, 200u);
   EXPECT_EQ(first.header("X-Cache"), "MISS");
   EXPECT_EQ(first.header("Content-Type"), "image/png");
+  ASSERT_TRUE(images_stored(d, 1));
   const auto bob = d.get(cover, kBob);
   EXPECT_EQ(bob.header("X-Cache"), "HIT") << "the app needs no login here: shared";
   EXPECT_EQ(bob.body, first.body);
   EXPECT_EQ(d.get(cover).header("X-Cache"), "HIT");
   EXPECT_EQ(d.get(image("https://img.test/other.png"), kAlice).header("X-Cache"), "MISS") << "keyed by the URL";
   EXPECT_EQ(d.stub().count("/api/image_proxy"), 2u);
+  EXPECT_TRUE(images_stored(d, 2));
   EXPECT_EQ(truth(d, cover, {}).body, first.body);
 }
 
@@ -250,10 +260,14 @@ TEST(MyfoilWritesImages, FailuresTextAndLargeImagesAreNotStored) {
     EXPECT_EQ(first.header("X-Cache"), "MISS") << c.why;
     EXPECT_EQ(d.get(c.target, kAlice).header("X-Cache"), "MISS") << c.why << ": stored";
   }
+  // Storing happens after the answer: once one that fits is in, none of the above is.
   const std::string fits = image("https://img.test/big.png%3Fsize%3D2097000");
   const auto stored = d.get(fits, kAlice);
   ASSERT_EQ(stored.body.size(), 2097000u);
+  ASSERT_TRUE(images_stored(d, 1));
   EXPECT_EQ(d.get(fits, kBob).header("X-Cache"), "HIT") << "just under 2 MiB";
+  EXPECT_EQ(d.redis().keys("foilcache:image_proxy:*").size(), 1u);
+  for (const Case& c : cases) EXPECT_EQ(d.get(c.target, kAlice).header("X-Cache"), "MISS") << c.why;
 }
 
 // ---- What no anonymous or unrelated caller can invalidate
