@@ -8,10 +8,15 @@
 //   admin_routes.cpp   shared state: tags, custom game info, shop settings
 //   maintenance_routes.cpp  file deletion, orphan cleanup, metadata refresh, RAWG match,
 //                      the background jobs
+//   settings_routes.cpp  settings that change what the reads show: title settings and
+//                      TitleDB sources, library paths, keys, renaming, re-identification,
+//                      backup restore
+//   account_routes.cpp who may call: users, API tokens, password changes
 //   image_proxy.cpp    GET /api/image_proxy from local data
 //   control_routes.cpp /__stub/* test control
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 #include <variant>
@@ -28,6 +33,8 @@ std::optional<Reply> maintenance_route(StubState& state, const Request& req,
                                        std::string_view path, const QueryParams& query);
 std::optional<Reply> admin_route(StubState& state, const Request& req, std::string_view path,
                                  const QueryParams& query);
+std::optional<Reply> settings_route(StubState& state, const Request& req, std::string_view path);
+std::optional<Reply> account_route(StubState& state, const Request& req, std::string_view path);
 std::optional<Reply> image_proxy_route(StubState& state, const Request& req,
                                        std::string_view path, const QueryParams& query);
 Reply control_route(StubState& state, const Request& req, std::string_view path,
@@ -48,5 +55,11 @@ std::optional<std::int64_t> int_segment_after(std::string_view path, std::string
 // access_required(access) in v2.5.0: the user, or the 401/403 reply to send instead.
 std::variant<const StubUser*, Reply> app_access(StubState& state, const Request& req,
                                                 Access access);
+// handle_api_errors' 500 for an exception in the route, with the Vary of every answer.
+Reply app_failure(const Request& req);
+// The head of a route with access_required(access): the 405 when the method is none of
+// `methods` (their names are the Allow header), else the 401/403, else nullopt (go on).
+std::optional<Reply> write_guard(StubState& state, const Request& req,
+                                 std::initializer_list<http::verb> methods, Access access);
 
 }  // namespace foilcache::stub

@@ -42,18 +42,19 @@ JobScript job_script(JobKind kind) {
       return {"metadata_fetch", false, "Fetching metadata for all games"};
     case JobKind::kTitleDbUpdate:
       return {"titledb_update", true, ""};
+    case JobKind::kReidentifyAll:
+      return {"reidentify_all", true, ""};
   }
   return {};
 }
 
 std::string job_id(JobKind kind, std::chrono::system_clock::time_point now,
                    std::string_view random_hex8) {
-  if (kind == JobKind::kMetadataFetch) {
-    // tasks.py: f"metadata_{int(time.time())}"
-    return "metadata_" +
-           std::to_string(
-               std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
-  }
+  // tasks.py: f"metadata_{int(time.time())}"; scan.py: f"reidentify_all_{int(...timestamp())}"
+  const auto seconds =
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+  if (kind == JobKind::kMetadataFetch) return "metadata_" + seconds;
+  if (kind == JobKind::kReidentifyAll) return "reidentify_all_" + seconds;
   return job_script(kind).type + "_" + std::string(random_hex8);
 }
 
@@ -61,6 +62,10 @@ JobOutcome apply_job(JobKind kind, LibraryEdits& edits, const Library& library) 
   JobOutcome out;
   if (kind == JobKind::kTitleDbUpdate) {
     ++edits.titledb_revision;
+    return out;
+  }
+  if (kind == JobKind::kReidentifyAll) {
+    for (const ShopFile& f : library.files()) out.names.push_back(f.app_id);
     return out;
   }
   for (const Title& t : library.titles()) {
@@ -95,6 +100,9 @@ std::vector<JobProgress> job_progress(JobKind kind, const JobOutcome& outcome) {
       return {{0.0, ""}, {100.0, "Updated " + outcome.names.back()}};
     case JobKind::kTitleDbUpdate:
       return {{0.0, "Initializing..."}, {100.0, "Finalizing..."}};
+    case JobKind::kReidentifyAll:
+      if (total == 0) return {{0.0, "Clearing database associations..."}};
+      return {{0.0, "Clearing database associations..."}, {98.0, "Regenerating library cache..."}};
   }
   return {};
 }
@@ -113,6 +121,10 @@ std::string job_result(JobKind kind, const JobOutcome& outcome) {
           {{"message", py::string("Finished updating " + std::to_string(n) + " games")}});
     case JobKind::kTitleDbUpdate:
       return py::object({{"success", py::boolean(true)}});
+    case JobKind::kReidentifyAll:
+      if (n == 0) return py::object({{"message", py::string("No files to identify")}});
+      return py::object(
+          {{"message", py::string("Re-identified " + std::to_string(n) + " files")}});
   }
   return std::string(py::kNull);
 }

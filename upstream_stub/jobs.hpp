@@ -22,6 +22,7 @@ enum class JobKind {
   kMetadataFetchAll,  // POST /api/system/metadata/fetch: metadata_service.fetch_all_metadata
   kMetadataFetch,     // POST /api/library/metadata/refresh-all: fetch_metadata_for_all_games_async
   kTitleDbUpdate,     // POST /api/settings/titledb/update: app.update_titledb_job
+  kReidentifyAll,     // POST /api/system/reidentify-all: library.reidentify_all_files_job
 };
 
 // A SystemJob row; to_dict() is the job_update payload.
@@ -52,17 +53,19 @@ struct JobScript {
 };
 JobScript job_script(JobKind kind);
 // A job id as the app makes them: "<type>_<8 hex>" for registered jobs, "metadata_<unix s>"
-// for the implicit one. `random_hex8` supplies the hex digits.
+// for the implicit one, "reidentify_all_<unix s>". `random_hex8` supplies the hex digits.
 std::string job_id(JobKind kind, std::chrono::system_clock::time_point now,
                    std::string_view random_hex8);
 
-// What a completed job changed: the titles it updated, in order.
+// What a completed job changed: the titles it updated, in order (re-identification: the
+// app id of every file it identified again).
 struct JobOutcome {
   std::vector<std::string> names;
 };
 // Applies the kind's change to `edits` over `library` (the current one): metadata for the
 // first 50 owned titles without any (fetch_all), for every owned title (refresh-all), one
-// TitleDB revision further (renames 1 in 8 titles). Returns what changed.
+// TitleDB revision further (renames 1 in 8 titles), nothing for a re-identification (the
+// stub's files identify as before). Returns what changed.
 JobOutcome apply_job(JobKind kind, LibraryEdits& edits, const Library& library);
 
 // One update_progress() that passes the app's throttle (first, 0 % and 100 %).

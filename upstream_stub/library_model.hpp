@@ -245,6 +245,10 @@ std::string render_tags();  // default_tags()
 // The data object of one tag ({"color","icon","id","name"}) in a success envelope.
 std::string render_tag(const Tag& tag);
 std::string render_upcoming();
+// /api/system/info: the build, the title settings' region and language, and the TitleDB
+// source the titles come from (the one-argument form: US, en, "tinfoil.media").
+std::string render_system_info(std::string_view build_version, std::string_view region,
+                               std::string_view language, std::string_view source);
 std::string render_system_info(std::string_view build_version);
 
 // What the Tinfoil index embeds from the request (see StubOptions::shop_absolute_urls).

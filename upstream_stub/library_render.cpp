@@ -302,6 +302,12 @@ std::string render_upcoming() {
 }
 
 std::string render_system_info(std::string_view build_version) {
+  return render_system_info(build_version, "US", "en", "tinfoil.media");
+}
+
+std::string render_system_info(std::string_view build_version, std::string_view region,
+                               std::string_view language, std::string_view source) {
+  const std::string file = std::string(region) + "." + std::string(language) + ".json";
   rapidjson::StringBuffer sb;
   Writer w(sb);
   w.StartObject();
@@ -309,10 +315,10 @@ std::string render_system_info(std::string_view build_version) {
   key(w, "data");
   w.StartObject();
   kv(w, "build_version", build_version);
-  kv(w, "id_source", "blawar/titledb (US.en.json)");
-  kv(w, "titledb_file", "US.en.json");
-  kv(w, "titledb_language", "en");
-  kv(w, "titledb_region", "US");
+  kv(w, "id_source", std::string(source) + " (" + file + ")");
+  kv(w, "titledb_file", file);
+  kv(w, "titledb_language", language);
+  kv(w, "titledb_region", region);
   kv(w, "update_source", "TitleDB (versions.json)");
   w.EndObject();
   kv(w, "success", true);

@@ -14,7 +14,6 @@ namespace {
 using route::app_error;
 using route::json_ok;
 using route::member;
-using route::method_not_allowed;
 
 // What fails where the app raises (handle_api_errors: 500).
 Reply internal_error(const Request& req) {
@@ -23,10 +22,7 @@ Reply internal_error(const Request& req) {
 
 // The common head of a POST-only admin/shop route: the 405, or the 401/403, or nothing.
 std::optional<Reply> post_guard(StubState& state, const Request& req, Access access) {
-  if (req.method() != http::verb::post) return with_vary(method_not_allowed("POST", req.version()));
-  auto who = app_access(state, req, access);
-  if (auto* reply = std::get_if<Reply>(&who)) return std::move(*reply);
-  return std::nullopt;
+  return write_guard(state, req, {http::verb::post}, access);
 }
 
 // POST /api/files/delete/{id} (delete_file_api).

@@ -159,7 +159,8 @@ AuthResult access_required(const http::fields& headers, const std::vector<StubUs
   if (auth.substr(0, 7) == "Bearer ") {
     const std::string_view token = common::trim_ows(auth.substr(7));
     if (token.substr(0, 6) == "token-") {
-      if (const StubUser* u = find_user(users, token.substr(6))) {
+      const StubUser* u = find_user(users, token.substr(6));
+      if (u != nullptr && u->token) {
         return has_access(*u, access) ? AuthResult{Kind::kOk, u, Via::kBearer}
                                       : AuthResult{Kind::kForbidden, nullptr};
       }
@@ -197,7 +198,6 @@ std::string shop_scheme(const http::fields& headers) {
 }
 
 TinfoilResult tinfoil_access(StubState& state, const http::fields& headers, std::string_view path) {
-  const StubOptions& opt = state.options();
   const ShopSettings shop = state.shop();
   TinfoilResult result;
   std::optional<bool> auth_success;
@@ -215,7 +215,7 @@ TinfoilResult tinfoil_access(StubState& state, const http::fields& headers, std:
     }
     if (expected_hauth.empty()) {
       // The app stores the Hauth of the first admin who connects over the verified host.
-      const BasicAuth basic = tinfoil_basic_auth(headers, opt.users);
+      const BasicAuth basic = tinfoil_basic_auth(headers, state.accounts());
       auth_success = basic.ok;
       auth_error = basic.error;
       if (basic.ok && basic.user->admin && hauth_it != headers.end()) {
@@ -230,11 +230,11 @@ TinfoilResult tinfoil_access(StubState& state, const http::fields& headers, std:
   }
   if (!shop.public_shop) {
     if (!auth_success) {
-      const StubUser* session = session_user(headers, opt.users);
+      const StubUser* session = session_user(headers, state.accounts());
       if (session != nullptr && session->shop) {
         auth_success = true;
       } else {
-        const BasicAuth basic = tinfoil_basic_auth(headers, opt.users);
+        const BasicAuth basic = tinfoil_basic_auth(headers, state.accounts());
         auth_success = basic.ok;
         auth_error = basic.error;
       }

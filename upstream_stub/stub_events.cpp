@@ -117,7 +117,9 @@ net::awaitable<void> StubEvents::run_job(JobKind kind, std::string metadata_json
   JobOutcome outcome;
   state_.edit_library([&](LibraryEdits& edits, const Library& library) {
     outcome = apply_job(kind, edits, library);
-    return kind == JobKind::kTitleDbUpdate || !outcome.names.empty();
+    // A re-identification regenerates the same library: nothing to rebuild.
+    return kind == JobKind::kTitleDbUpdate ||
+           (kind != JobKind::kReidentifyAll && !outcome.names.empty());
   });
   for (const JobProgress& p : job_progress(kind, outcome)) {
     r.percent = p.percent;

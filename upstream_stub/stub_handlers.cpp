@@ -68,7 +68,7 @@ Reply shop_index(StubState& state, const http::request<http::string_body>& req,
   if (!is_tinfoil && !tinfoil_headers && !api_requested) {
     // The web UI page; a private shop requires shop access first.
     if (!shop.public_shop) {
-      const AuthResult auth = access_required(req, opt.users, Access::kShop);
+      const AuthResult auth = access_required(req, state.accounts(), Access::kShop);
       if (auth.kind == AuthResult::Kind::kUnauthorized) {
         reply.response = unauthorized(v);
         reply.response.set(http::field::vary, "Cookie");
@@ -141,7 +141,7 @@ Reply scan(StubState& state, const Request& req) {
     reply.response = method_not_allowed("POST", v);
     return reply;
   }
-  const AuthResult auth = access_required(req, opt.users, Access::kAdmin);
+  const AuthResult auth = access_required(req, state.accounts(), Access::kAdmin);
   if (auth.kind != AuthResult::Kind::kOk) {
     reply.response = auth.kind == AuthResult::Kind::kForbidden ? forbidden(v) : unauthorized(v);
     reply.response.set(http::field::vary, "Cookie");
@@ -197,7 +197,7 @@ Reply shop_reads(StubState& state, const Request& req, ShopRead route, std::stri
     reply.response = method_not_allowed("GET, HEAD", v);
     return reply;
   }
-  const AuthResult auth = access_required(req, state.options().users, Access::kShop);
+  const AuthResult auth = access_required(req, state.accounts(), Access::kShop);
   if (auth.kind != AuthResult::Kind::kOk) {
     reply.response = auth.kind == AuthResult::Kind::kForbidden ? forbidden(v) : unauthorized(v);
     reply.response.set(http::field::vary, "Cookie");
@@ -341,13 +341,18 @@ Reply handle_request(StubState& state, const http::request<http::string_body>& r
       reply.response = method_not_allowed("GET, HEAD", v);
       return reply;
     }
-    reply.response = json_ok(render_system_info(state.options().build_version), v);
+    const TitleSettings titles = state.titles();
+    reply.response = json_ok(render_system_info(state.options().build_version, titles.region,
+                                                titles.language, titles.active_source()),
+                             v);
     reply.latency = LatencyClass::kSystemInfo;
     return reply;
   }
   if (path == "/api/library/scan") return scan(state, req);
   if (auto r = user_route(state, req, path, query)) return std::move(*r);
   if (auto r = admin_route(state, req, path, query)) return std::move(*r);
+  if (auto r = settings_route(state, req, path)) return std::move(*r);
+  if (auto r = account_route(state, req, path)) return std::move(*r);
   if (auto r = image_proxy_route(state, req, path, query)) return std::move(*r);
   if (const ShopRead route = shop_read(path); route != ShopRead::kNone) {
     return shop_reads(state, req, route, path, query);

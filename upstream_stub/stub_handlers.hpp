@@ -54,6 +54,29 @@ struct ShopSettings {
   bool encrypt = false;      // shop/encrypt
 };
 
+// One TitleDB source (titledb_sources.py TitleDBSource; /api/settings/titledb/sources).
+struct TitleDbSource {
+  std::string name;
+  std::string base_url;
+  std::int64_t priority = 50;
+  bool enabled = true;
+  bool operator==(const TitleDbSource&) const = default;
+};
+// TitleDBSourceManager.DEFAULT_SOURCES.
+std::vector<TitleDbSource> default_titledb_sources();
+
+// The title settings GET /api/system/info shows: settings.yaml "titles:" region and
+// language (POST /api/settings/titles) and the TitleDB sources. The stub's active source
+// is the first enabled one by priority (the app names the source of its last successful
+// download, which is that one after the next TitleDB update).
+struct TitleSettings {
+  std::string region = "US";
+  std::string language = "en";
+  std::vector<TitleDbSource> sources = default_titledb_sources();
+  // The active source's name; "TitleDB" when none is enabled.
+  std::string active_source() const;
+};
+
 // State shared by all connections of one server. Every member function is thread-safe.
 class StubState {
  public:
@@ -84,6 +107,24 @@ class StubState {
 
   ShopSettings shop() const;
   void set_shop(ShopSettings shop);
+  // The shop settings the server started with (what a restored settings backup holds).
+  ShopSettings initial_shop() const;
+
+  TitleSettings titles() const;
+  void set_titles(TitleSettings titles);
+  // The libraries (/api/settings/library/paths); "/games" at start. set_library_path adds
+  // `path` (present) or removes it and returns whether the list changed.
+  std::vector<std::string> library_paths() const;
+  bool set_library_path(const std::string& path, bool present);
+
+  // The accounts the app knows now: options().users, then what POST/DELETE /api/user,
+  // token writes and password changes made of them. Every list is kept for the server's
+  // life (credential writes are rare), so a user pointer a handler holds stays valid
+  // while a write replaces the list.
+  const std::vector<StubUser>& accounts() const;
+  // Runs `edit` on a copy of the accounts; if it returns true the copy becomes current.
+  // `edit` must not call back into this state.
+  bool edit_accounts(const std::function<bool(std::vector<StubUser>&)>& edit);
 
   // Counts one request for `path` (the target without its query).
   void count(std::string_view path);
@@ -125,6 +166,9 @@ class StubState {
   LibraryEdits edits_;  // guarded by write_mutex_
   std::vector<Tag> tags_;
   ShopSettings shop_;
+  TitleSettings titles_;
+  std::vector<std::string> library_paths_{"/games"};
+  std::vector<std::shared_ptr<const std::vector<StubUser>>> account_lists_;  // current: back()
   std::map<std::string, std::uint64_t, std::less<>> counters_;
   std::string shop_hauth_;
   std::int64_t metadata_fetch_logs_ = 0;

@@ -23,6 +23,8 @@ struct StubUser {
   std::string password;
   bool shop = true;    // MyFoil "shop" access (browse, download)
   bool admin = false;  // MyFoil "admin" access (scan, settings)
+  bool token = true;   // "Bearer token-<name>" is accepted (DELETE /api/settings/tokens/{id})
+  std::int64_t id = 0;  // the User row's id (also its token's); 0: its 1-based position
 };
 
 // alice/alice-pw (shop), bob/bob-pw (shop), admin/admin-pw (admin + shop).

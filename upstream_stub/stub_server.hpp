@@ -19,7 +19,16 @@
 //   PUT|DELETE /api/tags/{id}, POST /api/settings/shop, POST /api/files/delete/{id},
 //        POST /api/cleanup/orphaned, POST /api/library/match-rawg    admin; change shared data
 //   POST /api/system/metadata/fetch, /api/library/metadata/refresh-all,
-//        /api/settings/titledb/update     admin; start a background job (job_update events)
+//        /api/settings/titledb/update, /api/system/reidentify-all
+//                                         admin; start a background job (job_update events)
+//   POST /api/settings/titles, GET|POST|PUT|DELETE /api/settings/titledb/sources,
+//        POST /api/settings/titledb/sources/reorder   admin; what /api/system/info shows
+//   GET|POST|DELETE /api/settings/library/paths, POST /api/settings/keys (multipart)
+//                                         admin; the library changes as after a scan
+//   POST /api/backup/restore, POST /api/renaming/run   admin (settings_routes.cpp)
+//   GET /api/users, POST|DELETE /api/user, GET|POST /api/settings/tokens,
+//        DELETE /api/settings/tokens/{id} admin; POST /api/change_password (session): who
+//                                         may call (account_routes.cpp)
 //   POST /api/library/scan                admin; bumps the library generation, announces
 //                                         library_updated, then (with webhook_url) delivers
 //                                         the signed webhook before answering
@@ -35,7 +44,7 @@
 // Events: with socketio_redis_url the app's Socket.IO messages (library_updated, job_update)
 // are PUBLISHed on socketio_channel in socketio_format (socketio_message.hpp).
 // Credentials: Basic name:password, "Bearer token-<name>", cookie session=sess-<name> or
-// remember_token=remember-<name>.
+// remember_token=remember-<name>, of the accounts the app knows now (StubState::accounts).
 #pragma once
 
 #include <cstdint>

@@ -21,6 +21,22 @@ std::vector<StubUser> default_users() {
           {"admin", "admin-pw", true, true}};
 }
 
+std::vector<TitleDbSource> default_titledb_sources() {
+  return {{"tinfoil.media", "https://tinfoil.media/repo/db", 1, true},
+          {"blawar/titledb (GitHub)", "https://raw.githubusercontent.com/blawar/titledb/master", 10,
+           true},
+          {"MyFoil (Legacy)", "https://raw.githubusercontent.com/fernandodimas/MyFoil/master",
+           20, false}};
+}
+
+std::string TitleSettings::active_source() const {
+  const TitleDbSource* best = nullptr;
+  for (const TitleDbSource& s : sources) {
+    if (s.enabled && (best == nullptr || s.priority < best->priority)) best = &s;
+  }
+  return best == nullptr ? "TitleDB" : best->name;
+}
+
 std::string_view to_string(FailMode mode) {
   switch (mode) {
     case FailMode::kNone:
@@ -47,10 +63,16 @@ StubState::StubState(StubOptions options)
     : options_(std::move(options)),
       library_(std::make_shared<const Library>(options_.library_seed, 0, options_.base_titles)),
       tags_(default_tags()),
-      shop_{options_.shop_public, options_.shop_motd, options_.shop_host, options_.shop_encrypt},
+      shop_(initial_shop()),
       shop_hauth_(options_.shop_hauth),
       jobs_fail_(options_.jobs_fail),
-      random_state_(std::random_device{}()) {}
+      random_state_(std::random_device{}()) {
+  auto accounts = options_.users;
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    if (accounts[i].id == 0) accounts[i].id = static_cast<std::int64_t>(i + 1);
+  }
+  account_lists_.push_back(std::make_shared<const std::vector<StubUser>>(std::move(accounts)));
+}
 
 std::shared_ptr<const Library> StubState::library() const {
   std::lock_guard lock(mutex_);
@@ -125,6 +147,50 @@ ShopSettings StubState::shop() const {
 void StubState::set_shop(ShopSettings shop) {
   std::lock_guard lock(mutex_);
   shop_ = std::move(shop);
+}
+
+ShopSettings StubState::initial_shop() const {
+  return {options_.shop_public, options_.shop_motd, options_.shop_host, options_.shop_encrypt};
+}
+
+TitleSettings StubState::titles() const {
+  std::lock_guard lock(mutex_);
+  return titles_;
+}
+
+void StubState::set_titles(TitleSettings titles) {
+  std::lock_guard lock(mutex_);
+  titles_ = std::move(titles);
+}
+
+std::vector<std::string> StubState::library_paths() const {
+  std::lock_guard lock(mutex_);
+  return library_paths_;
+}
+
+bool StubState::set_library_path(const std::string& path, bool present) {
+  std::lock_guard lock(mutex_);
+  const auto it = std::find(library_paths_.begin(), library_paths_.end(), path);
+  if (present == (it != library_paths_.end())) return false;
+  if (present) {
+    library_paths_.push_back(path);
+  } else {
+    library_paths_.erase(it);
+  }
+  return true;
+}
+
+const std::vector<StubUser>& StubState::accounts() const {
+  std::lock_guard lock(mutex_);
+  return *account_lists_.back();
+}
+
+bool StubState::edit_accounts(const std::function<bool(std::vector<StubUser>&)>& edit) {
+  std::lock_guard lock(mutex_);
+  auto accounts = *account_lists_.back();
+  if (!edit(accounts)) return false;
+  account_lists_.push_back(std::make_shared<const std::vector<StubUser>>(std::move(accounts)));
+  return true;
 }
 
 bool StubState::metadata_fetch_due(std::chrono::system_clock::time_point now) const {

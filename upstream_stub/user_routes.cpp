@@ -2,6 +2,7 @@
 // their GETs, the wishlist, and GET /api/library, whose items carry the caller's flags.
 // Every answer is the app's: status, error envelope, and 500 where the app raises (a body
 // that is not JSON, a write through Basic auth, which leaves current_user anonymous).
+#include <algorithm>
 #include <variant>
 
 #include "upstream_stub/app_routes.hpp"
@@ -24,7 +25,7 @@ Reply with(http::response<http::string_body> res) { return with_vary(std::move(r
 // access_required("shop") in front of a route that reads current_user: the user, or the
 // reply to send instead.
 std::variant<const StubUser*, Reply> shop_user(StubState& state, const Request& req) {
-  const AuthResult auth = access_required(req, state.options().users, Access::kShop);
+  const AuthResult auth = access_required(req, state.accounts(), Access::kShop);
   // Basic passes access_required without logging in: current_user.id raises.
   if (auth.kind == AuthResult::Kind::kOk && auth.via == AuthResult::Via::kBasic) {
     return with(route::app_internal_error(req.version()));
@@ -34,7 +35,7 @@ std::variant<const StubUser*, Reply> shop_user(StubState& state, const Request& 
 
 // login_required: the session's user, or the redirect to /login.
 std::variant<const StubUser*, Reply> login_user(StubState& state, const Request& req) {
-  if (const StubUser* u = session_user(req, state.options().users)) return u;
+  if (const StubUser* u = session_user(req, state.accounts())) return u;
   return with(route::login_redirect(req.target(), req.version()));
 }
 
@@ -231,7 +232,7 @@ std::optional<std::int64_t> int_segment_after(std::string_view path, std::string
 
 std::variant<const StubUser*, Reply> app_access(StubState& state, const Request& req,
                                                 Access access) {
-  const AuthResult auth = access_required(req, state.options().users, access);
+  const AuthResult auth = access_required(req, state.accounts(), access);
   if (auth.kind == AuthResult::Kind::kUnauthorized) {
     return with_vary(route::app_unauthorized(req.version()));
   }
@@ -239,6 +240,20 @@ std::variant<const StubUser*, Reply> app_access(StubState& state, const Request&
     return with_vary(route::app_forbidden(req.version()));
   }
   return auth.user;
+}
+
+Reply app_failure(const Request& req) { return with_vary(route::app_internal_error(req.version())); }
+
+std::optional<Reply> write_guard(StubState& state, const Request& req,
+                                 std::initializer_list<http::verb> methods, Access access) {
+  if (std::find(methods.begin(), methods.end(), req.method()) == methods.end()) {
+    std::string allow;
+    for (const http::verb m : methods) allow += (allow.empty() ? "" : ", ") + std::string(http::to_string(m));
+    return with_vary(method_not_allowed(allow, req.version()));
+  }
+  auto who = app_access(state, req, access);
+  if (auto* reply = std::get_if<Reply>(&who)) return std::move(*reply);
+  return std::nullopt;
 }
 
 std::optional<Reply> user_route(StubState& state, const Request& req, std::string_view path,
