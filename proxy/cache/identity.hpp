@@ -23,4 +23,12 @@ bool has_credentials(const http::fields& headers);
 // any fallback id would merge callers.
 std::string user_id(const http::fields& headers, const config::IdentityConfig& identity);
 
+// What `route`'s {user} renders for a request: user_id() when its key or a tag (or a
+// written tag) names {user}, else "anon" without hashing anything. Reads and writes of
+// the same caller render the same value.
+inline std::string route_user(const config::Route& route, const http::fields& headers,
+                              const config::IdentityConfig& identity) {
+  return route.renders_user() ? user_id(headers, identity) : std::string("anon");
+}
+
 }  // namespace foilcache::cache

@@ -11,16 +11,11 @@ namespace {
 
 using store::StoreStatus;
 
-const metrics::RouteSeries* series_of(const http_server::Exchange& ex, std::size_t index) {
-  const auto& series = ex.snapshot->series;
-  return index < series.size() ? series[index] : nullptr;
-}
-
 }  // namespace
 
 net::awaitable<http_server::Outcome> CachePipeline::handle(http_server::Exchange& ex,
                                                            const http_server::Decision& d) {
-  Request req(ex, d.route, metrics_ ? series_of(ex, d.route_index) : nullptr);
+  Request req(ex, d.route, metrics_ ? route_series(ex, d.route_index) : nullptr);
   http_server::Outcome outcome = co_await serve(req, d);
   log_result(req, outcome);
   co_return outcome;
@@ -53,7 +48,7 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
   }
   req.accepts_gzip = cache::accepts_gzip(request[http::field::accept_encoding]);
   // cache_key (and the entry's tags, when they are templates: "library:{user}")
-  const std::string user = route.renders_user() ? cache::user_id(request, req.config.identity) : std::string("anon");
+  const std::string user = cache::route_user(route, request, req.config.identity);
   const config::RenderInput input{"GET", d.path, d.query, &d.params, &request, user};
   std::string key = route.key.render(input);
   std::vector<std::string> scoped_tags;

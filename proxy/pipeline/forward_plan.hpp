@@ -19,6 +19,13 @@ struct RouteSeries;
 
 namespace foilcache::pipeline {
 
+// The metric series of the route at `index` in the exchange's config; null when metrics
+// are off (the snapshot holds no series).
+inline const metrics::RouteSeries* route_series(const http_server::Exchange& ex, std::size_t index) {
+  const auto& series = ex.snapshot->series;
+  return index < series.size() ? series[index] : nullptr;
+}
+
 // One request as the pipeline sees it. Lives on the handler's coroutine frame.
 struct Request {
   Request(http_server::Exchange& exchange, const config::Route* matched, const metrics::RouteSeries* metric_series)

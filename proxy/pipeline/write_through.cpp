@@ -8,14 +8,13 @@ namespace foilcache::pipeline {
 
 net::awaitable<http_server::Outcome> WriteThrough::handle(http_server::Exchange& ex, const http_server::Decision& d) {
   const config::Route& route = *d.route;
-  const auto& series = ex.snapshot->series;
-  Request req(ex, &route, metrics_ && d.route_index < series.size() ? series[d.route_index] : nullptr);
+  Request req(ex, &route, metrics_ ? route_series(ex, d.route_index) : nullptr);
   auto& request = req.header();
   http_util::prepare_upstream_request(request, {ex.client_address, "http"}, req.config.trust_forwarded_headers,
                                       false);
   // Rendered from the request as it reached foilcache, exactly as the reads it refreshes
   // render their tags (the same {user} for the same credentials).
-  const std::string user = route.renders_user() ? cache::user_id(request, req.config.identity) : std::string("anon");
+  const std::string user = cache::route_user(route, request, req.config.identity);
   const config::RenderInput input{route.method, d.path, d.query, &d.params, &request, user};
   ForwardPlan plan;  // x_cache "": a write is not a cache read
   plan.cache_status = cache::kStatusWrite;
