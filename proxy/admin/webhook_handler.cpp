@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "common/webhook_signature.hpp"
+#include "proxy/config/event_payload.hpp"
 #include "proxy/config/event_rules.hpp"
 #include "proxy/http/read_header.hpp"
 #include "proxy/http/responses.hpp"
@@ -23,19 +24,6 @@ Response refusal(unsigned version, http::status status, std::string_view message
 }
 
 }  // namespace
-
-std::optional<std::string> scalar_text(const rapidjson::Value& value) {
-  if (value.IsString()) return std::string(value.GetString(), value.GetStringLength());
-  if (value.IsBool()) return std::string(value.GetBool() ? "true" : "false");
-  if (value.IsInt64()) return std::to_string(value.GetInt64());
-  if (value.IsUint64()) return std::to_string(value.GetUint64());
-  if (value.IsDouble()) {
-    const double d = value.GetDouble();
-    if (d == static_cast<double>(static_cast<std::int64_t>(d))) return std::to_string(static_cast<std::int64_t>(d));
-    return std::to_string(d);
-  }
-  return std::nullopt;
-}
 
 net::awaitable<http_server::Outcome> WebhookHandler::handle(http_server::Exchange& ex, const http_server::Decision&) {
   const auto& config = ex.config();
@@ -108,12 +96,7 @@ net::awaitable<Response> WebhookHandler::answer(const http_server::Exchange& ex,
   }
   const std::string event(event_member->value.GetString(), event_member->value.GetStringLength());
   // The body is the event's payload: `when:` conditions read its top-level fields.
-  const auto field = [&document](std::string_view name) -> std::optional<std::string> {
-    const auto member = document.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
-    if (member == document.MemberEnd()) return std::nullopt;
-    return scalar_text(member->value);
-  };
-  const auto matched = config::tags_for_event(config.events, event, field);
+  const auto matched = config::tags_for_event(config.events, event, config::json_payload_field(&document));
   const std::vector<std::string> tags =
       matched.match == config::EventMatch::kMapped ? *matched.tags : std::vector<std::string>{};
   if (!co_await invalidator_.tags(tags)) {

@@ -3,9 +3,6 @@
 // (kWebhookBodyLimit), and the signature checked before anything else is parsed.
 #pragma once
 
-#include <rapidjson/document.h>
-
-#include <optional>
 #include <string>
 
 #include "common/clock.hpp"
@@ -18,10 +15,6 @@ class Metrics;
 }  // namespace foilcache::metrics
 
 namespace foilcache::admin {
-
-// A JSON scalar as the text `when:` conditions compare (a string as is, a number in
-// decimal, a boolean as true/false); nullopt for objects, arrays and null.
-std::optional<std::string> scalar_text(const rapidjson::Value& value);
 
 // A webhook body is a small JSON event; anything larger is refused (413) unread.
 inline constexpr std::size_t kWebhookBodyLimit = 64 * 1024;

@@ -65,6 +65,10 @@ void Server::start() {
   shared_.on_invalidated = [warmer = warmer_.get()](const std::vector<std::string>& tags) { warmer->warm_tags(tags); };
   warmer_->start();
   if (l1_) start_l1(first);
+  // Before the io threads run, so apply() may start the feed's client from here.
+  feed_ = std::make_unique<feeds::SocketIoFeed>(first.ioc(), first.invalidator(), first.lock(), *shared_.clock,
+                                                metrics_.get());
+  feed_->apply(config_);
   metrics_->add_scrape_hook([stores = shared_.stores](metrics::Metrics& m) {
     const auto health = [](const store::EntryStore* s) { return s->health(); };
     m.set_store_up(std::all_of(stores.begin(), stores.end(), [&](auto* s) { return health(s).available; }));
@@ -99,6 +103,7 @@ void Server::apply_config(std::shared_ptr<const config::Config> config) {
   for (auto& worker : workers_) {
     net::post(worker->ioc(), [w = worker.get(), snapshot] { w->apply(snapshot); });
   }
+  if (feed_) net::post(workers_.front()->ioc(), [feed = feed_.get(), config = config_] { feed->apply(config); });
 }
 
 void Server::reload_from_file() {

@@ -1,6 +1,6 @@
 // The server: one Worker per io thread, each with its own SO_REUSEPORT listener, storage
-// and upstream pool; the L1 tier and its subscriber; warming; signal handling (SIGINT and
-// SIGTERM drain, SIGHUP reloads).
+// and upstream pool; the L1 tier and its subscriber; the app's event feed; warming; signal
+// handling (SIGINT and SIGTERM drain, SIGHUP reloads).
 #pragma once
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "proxy/app/warmer.hpp"
 #include "proxy/app/worker.hpp"
 #include "proxy/config/config.hpp"
+#include "proxy/feeds/socketio_feed.hpp"
 #include "proxy/metrics/metrics.hpp"
 #include "proxy/redis/redis_client.hpp"
 
@@ -41,7 +42,8 @@ class Server {
   // The process's metrics (served at /metrics). Add scrape hooks before start().
   metrics::Metrics& metrics() { return *metrics_; }
 
-  // Applies a new config to every worker (new requests use it; in-flight ones keep theirs).
+  // Applies a new config to every worker (new requests use it; in-flight ones keep theirs)
+  // and to the feed (its `events:` map at once; a new feeds.socketio url resubscribes).
   // Fields that need a restart (listen, threads, upstream, redis, memory) keep their old values.
   void apply_config(std::shared_ptr<const config::Config> config);
 
@@ -60,6 +62,10 @@ class Server {
   std::vector<std::thread> threads_;
   std::unique_ptr<Warmer> warmer_;  // on the first worker; destroyed before it
   std::shared_ptr<redis::RedisClient> subscriber_;
+  // The app's Socket.IO feed, on the first worker with its Invalidator; made in every mode
+  // (off while feeds.socketio.url is empty), so a reload can turn it on. Destroyed before
+  // the workers, after their io threads stopped.
+  std::unique_ptr<feeds::SocketIoFeed> feed_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
 };

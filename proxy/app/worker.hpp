@@ -100,6 +100,8 @@ class Worker {
   store::EntryStore& store() { return *backend_.entries; }
   store::SharedCounters* counters() { return backend_.counters; }
   store::InvalidationBus& bus() { return *bus_; }
+  store::Invalidator& invalidator() { return *invalidator_; }
+  store::FetchLock* lock() { return backend_.lock; }
 
  private:
   // Member order is the contract: what suspended coroutines' destructors reference is

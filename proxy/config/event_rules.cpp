@@ -18,4 +18,12 @@ EventTags tags_for_event(const std::map<std::string, EventRule>& events, std::st
   return {EventMatch::kMapped, &rule.tags};
 }
 
+std::vector<std::string> all_event_tags(const std::map<std::string, EventRule>& events) {
+  std::vector<std::string> out;
+  for (const auto& [name, rule] : events) out.insert(out.end(), rule.tags.begin(), rule.tags.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace foilcache::config

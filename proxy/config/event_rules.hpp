@@ -31,4 +31,8 @@ using PayloadField = std::function<std::optional<std::string>(std::string_view n
 EventTags tags_for_event(const std::map<std::string, EventRule>& events, std::string_view event,
                          const PayloadField& field);
 
+// Every tag some rule of `events` names, sorted, each once: what a feed invalidates when it
+// may have missed events (after an outage).
+std::vector<std::string> all_event_tags(const std::map<std::string, EventRule>& events);
+
 }  // namespace foilcache::config

@@ -21,6 +21,8 @@ constexpr std::array<const char*, kErrorKindCount> kErrorNames{
     "client_timeout",   "bad_request",      "header_too_large", "body_too_large",
     "webhook_rejected", "warm_failed",      "upstream_5xx"};
 constexpr std::array<const char*, kStoreOpCount> kStoreOpNames{"get", "put", "del"};
+constexpr std::array<const char*, kAppEventResultCount> kAppEventResultNames{
+    "applied", "deduplicated", "failed", "filtered", "unmapped", "ignored", "malformed", "pickle"};
 
 // Upstream calls: 1 ms (a cached-in-app answer) to 10 s (a slow library scan).
 const prometheus::Histogram::BucketBoundaries kUpstreamBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -89,7 +91,7 @@ Metrics::Metrics(std::string store_backend)
                        .Register(*registry_)),
       invalidations_total(prometheus::BuildCounter()
                               .Name("foilcache_invalidations_total")
-                              .Help("Tag invalidations (admin API and webhook)")
+                              .Help("Tag invalidations (admin API, webhook, the app's event feed)")
                               .Register(*registry_)),
       store_written_bytes_total(prometheus::BuildCounter()
                                     .Name("foilcache_store_written_bytes_total")
@@ -125,6 +127,18 @@ Metrics::Metrics(std::string store_backend)
                      .Name("foilcache_l1_trusted")
                      .Help("1 while the L1 tier hears the invalidation channel (else it is bypassed)")
                      .Register(*registry_)),
+      app_events_total(prometheus::BuildCounter()
+                           .Name("foilcache_app_events_total")
+                           .Help("Messages of the app's Socket.IO feed by event and what became of them")
+                           .Register(*registry_)),
+      app_feed_up(prometheus::BuildGauge()
+                      .Name("foilcache_app_feed_up")
+                      .Help("1 while the app's Socket.IO feed is subscribed")
+                      .Register(*registry_)),
+      app_feed_resyncs_total(prometheus::BuildCounter()
+                                 .Name("foilcache_app_feed_resyncs_total")
+                                 .Help("Every mapped tag invalidated because the feed may have missed events")
+                                 .Register(*registry_)),
       store_backend_(std::move(store_backend)) {
   for (std::size_t i = 0; i < kErrorKindCount; ++i) errors_[i] = &errors_total.Add({{"kind", kErrorNames[i]}});
   for (auto& histogram : store_ops_) histogram = std::make_unique<AtomicHistogram>();
@@ -187,6 +201,17 @@ void Metrics::add_written_bytes(std::uint64_t bytes) { written_bytes_->Increment
 void Metrics::count_reload(bool ok) { (ok ? reloads_ok_ : reloads_error_)->Increment(); }
 
 void Metrics::count_coalesced(bool cluster) { (cluster ? coalesced_cluster_ : coalesced_local_)->Increment(); }
+
+void Metrics::count_app_event(std::string_view event, AppEventResult result, std::uint64_t n) {
+  app_events_total.Add({{"event", std::string(event)}, {"result", kAppEventResultNames[static_cast<std::size_t>(result)]}})
+      .Increment(static_cast<double>(n));
+}
+
+void Metrics::set_app_feed_up(bool up) { app_feed_up.Add({}).Set(up ? 1 : 0); }
+
+void Metrics::count_app_feed_resync(FeedResync reason) {
+  app_feed_resyncs_total.Add({{"reason", reason == FeedResync::kSubscribed ? "subscribed" : "down"}}).Increment();
+}
 
 void Metrics::count_invalidation(std::string_view tag) { invalidations_total.Add({{"tag", std::string(tag)}}).Increment(); }
 

@@ -7,7 +7,8 @@
 //   foilcache_upstream_request_duration_seconds{route}   histogram; connection acquire -> response header
 //   foilcache_store_operation_duration_seconds{op,backend}  histogram; op get|put|del, backend redis|memory
 //   foilcache_errors_total{kind}                          counter; see ErrorKind
-//   foilcache_invalidations_total{tag}                    counter; tag invalidations (admin API, webhook)
+//   foilcache_invalidations_total{tag}                    counter; tag invalidations (admin API, webhook,
+//                                                        the app's event feed)
 //   foilcache_store_written_bytes_total                   counter; entry bytes written by successful puts
 //   foilcache_stored_bytes                                gauge; bytes held by the embedded memory store
 //                                                        (no sample in Redis mode)
@@ -19,6 +20,18 @@
 //   foilcache_config_reloads_total{result}                counter; result ok|error
 //   foilcache_coalesced_requests_total{scope}             counter; misses answered from another
 //                                                        request's fetch (scope local|cluster)
+//   foilcache_app_events_total{event,result}              counter; messages of the app's Socket.IO feed;
+//                                                        event: the name when `events:` maps it or it is
+//                                                        a known app event (library_updated, job_update,
+//                                                        notification), else "other"; result: see
+//                                                        AppEventResult (applied|deduplicated|failed|
+//                                                        filtered|unmapped|ignored|malformed|pickle)
+//   foilcache_app_feed_up                                 gauge; 1 while the feed is subscribed (only
+//                                                        with feeds.socketio.url)
+//   foilcache_app_feed_resyncs_total{reason}              counter; every mapped tag invalidated because
+//                                                        events may have been missed: reason subscribed
+//                                                        (each (re)subscription) | down (every
+//                                                        max_staleness while the feed is down)
 //
 // Hot path: Family::Add takes a mutex, so label children are resolved once (per route when a
 // config is applied: resolve_routes) and requests only touch atomics. The store histogram is
@@ -80,6 +93,26 @@ enum class ErrorKind : std::uint8_t {
 };
 inline constexpr std::size_t kErrorKindCount = 11;
 
+// The `result` label of foilcache_app_events_total: what became of one message of the app's
+// event feed.
+enum class AppEventResult : std::uint8_t {
+  kApplied,       // its tags were invalidated by this process (alone, or merged with a burst)
+  kDeduplicated,  // another replica claimed it and invalidated its tags
+  kFailed,        // the store could not invalidate its tags (they are retried)
+  kFiltered,      // `events:` has a rule for it, but a `when:` condition does not hold
+  kUnmapped,      // `events:` has no rule for it
+  kIgnored,       // not an emit (enter_room, disconnect, callback, ...) or not namespace "/"
+  kMalformed,     // not a message python-socketio publishes (not JSON, wrong shape, too large)
+  kPickle,        // a pickle (python-socketio < 5.14, CVE-2025-61765): dropped, never decoded
+};
+inline constexpr std::size_t kAppEventResultCount = 8;
+
+// The `reason` label of foilcache_app_feed_resyncs_total.
+enum class FeedResync : std::uint8_t {
+  kSubscribed,  // the feed (re)subscribed: what was published before is lost to it
+  kDown,        // a max_staleness period passed while the feed was down
+};
+
 // The `op` label of foilcache_store_operation_duration_seconds.
 enum class StoreOp : std::uint8_t { kGet, kPut, kDel };
 inline constexpr std::size_t kStoreOpCount = 3;
@@ -114,6 +147,12 @@ class Metrics {
   void add_written_bytes(std::uint64_t bytes);                       // lock-free
   void count_reload(bool ok);                                        // lock-free
   void count_coalesced(bool cluster);                                // lock-free
+  // Takes the family's mutex (the feed's path, not the request path). `event` must come from
+  // a bounded set (feeds::event_label).
+  void count_app_event(std::string_view event, AppEventResult result, std::uint64_t n = 1);
+  // The feed's series; created by the first call (a process without a feed has none).
+  void set_app_feed_up(bool up);
+  void count_app_feed_resync(FeedResync reason);
   // Takes the family's mutex (admin path).
   void count_invalidation(std::string_view tag);
   void set_store_up(bool up);
@@ -150,6 +189,9 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& store_breaker_open;
   prometheus::Family<prometheus::Gauge>& l1_bytes;
   prometheus::Family<prometheus::Gauge>& l1_trusted;
+  prometheus::Family<prometheus::Counter>& app_events_total;
+  prometheus::Family<prometheus::Gauge>& app_feed_up;
+  prometheus::Family<prometheus::Counter>& app_feed_resyncs_total;
 
  private:
   std::string store_backend_;

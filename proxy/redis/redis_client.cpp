@@ -385,8 +385,9 @@ RedisClient::RedisClient(net::io_context& ioc, config::RedisConfig config, LogFn
 RedisClient::~RedisClient() { impl_->stop(); }
 
 void RedisClient::subscribe(std::string channel, std::function<void(std::string_view)> on_message,
-                            std::function<void()> on_subscribed) {
-  impl_->set_subscription(Subscription(std::move(channel), std::move(on_message), std::move(on_subscribed)));
+                            std::function<void()> on_subscribed, std::function<void()> on_lost) {
+  impl_->set_subscription(
+      Subscription(std::move(channel), std::move(on_message), std::move(on_subscribed), std::move(on_lost)));
 }
 
 void RedisClient::start() { impl_->start(); }

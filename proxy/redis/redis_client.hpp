@@ -88,10 +88,12 @@ class RedisClient {
 
   // Makes this client a subscriber (call before start()): after every (re)connect it
   // SUBSCRIBEs to `channel`, calls `on_subscribed` once the server confirmed, and then
-  // `on_message` with each message's payload (on the client's io_context). A subscribed
+  // `on_message` with each message's payload (on the client's io_context); `on_lost` (may be
+  // empty) when such a connection goes away, stop() included. None may call back into this
+  // client (they run inside hiredis callbacks): post what needs it. A subscribed
   // connection takes no other commands: use a separate client for them.
   void subscribe(std::string channel, std::function<void(std::string_view payload)> on_message,
-                 std::function<void()> on_subscribed);
+                 std::function<void()> on_subscribed, std::function<void()> on_lost = {});
 
   // Starts connecting (in the background; returns immediately). Call once, on the io_context's thread
   // or before it runs.

@@ -15,8 +15,11 @@ constexpr std::size_t kPushElements = 3;
 }  // namespace
 
 Subscription::Subscription(std::string channel, std::function<void(std::string_view)> on_message,
-                           std::function<void()> on_subscribed)
-    : channel_(std::move(channel)), on_message_(std::move(on_message)), on_subscribed_(std::move(on_subscribed)) {}
+                           std::function<void()> on_subscribed, std::function<void()> on_lost)
+    : channel_(std::move(channel)),
+      on_message_(std::move(on_message)),
+      on_subscribed_(std::move(on_subscribed)),
+      on_lost_(std::move(on_lost)) {}
 
 bool Subscription::send(redisAsyncContext* ac) {
   const char* argv[] = {kSubscribe.data(), channel_.data()};
@@ -26,8 +29,15 @@ bool Subscription::send(redisAsyncContext* ac) {
 
 void Subscription::on_reply(redisAsyncContext* /*ac*/, void* reply, void* privdata) {
   auto* r = static_cast<redisReply*>(reply);
-  if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements < kPushElements) return;
   auto* self = static_cast<Subscription*>(privdata);
+  if (r == nullptr) {  // the context is being freed: this connection's subscription is over
+    try {
+      if (self->on_lost_) self->on_lost_();
+    } catch (...) {
+    }
+    return;
+  }
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < kPushElements) return;
   const std::string_view kind(r->element[0]->str, r->element[0]->len);
   try {
     if (kind == "subscribe" && self->on_subscribed_) {

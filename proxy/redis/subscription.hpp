@@ -17,10 +17,11 @@ class Subscription {
  public:
   Subscription() = default;  // inactive: the client takes ordinary commands
   // `on_message` receives each message's payload, `on_subscribed` runs once per connection
-  // when the server confirmed; neither may call into hiredis. What they throw is swallowed
-  // (they run inside a C callback).
+  // when the server confirmed, `on_lost` (may be empty) once per connection that sent
+  // SUBSCRIBE when it goes away (lost, closed as stuck, or stopped; hiredis frees it); none
+  // may call into hiredis. What they throw is swallowed (they run inside a C callback).
   Subscription(std::string channel, std::function<void(std::string_view payload)> on_message,
-               std::function<void()> on_subscribed);
+               std::function<void()> on_subscribed, std::function<void()> on_lost = {});
 
   bool active() const noexcept { return !channel_.empty(); }
 
@@ -35,6 +36,7 @@ class Subscription {
   std::string channel_;
   std::function<void(std::string_view)> on_message_;
   std::function<void()> on_subscribed_;
+  std::function<void()> on_lost_;
 };
 
 }  // namespace foilcache::redis

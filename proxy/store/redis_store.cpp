@@ -14,7 +14,6 @@ constexpr std::string_view kGenerationInfix = "@gen:";
 constexpr std::string_view kStatsSuffix = "@stats";
 constexpr std::string_view kLockInfix = "@lock:";
 constexpr std::string_view kPassMarker = "pass";
-constexpr std::string_view kPassMillis = "1000";  // how long a "not storable" verdict stands
 // Releases the lock only if this attempt still holds it (it may have expired and been
 // taken by another instance); with ARGV[2] == "pass" it leaves the pass marker instead.
 constexpr std::string_view kUnlockScript =
@@ -268,9 +267,10 @@ net::awaitable<LockResult> RedisStore::try_lock(std::string key, std::string tok
 
 net::awaitable<void> RedisStore::unlock(std::string key, std::string token, bool pass) {
   const std::string lock_key = prefix_ + std::string(kLockInfix) + key;
+  const std::string pass_millis = std::to_string(kPassMarkerLifetime.count());
   const std::array<std::string_view, 7> argv{
       "EVAL", kUnlockScript, "1", lock_key, token, pass ? std::string_view("pass") : std::string_view("del"),
-      kPassMillis};
+      pass_millis};
   // One retry: a lock left behind makes the next herd on this key wait out its TTL (up to
   // 1 s); a command that failed in a burst of timeouts often succeeds a moment later. If
   // both fail, the lock expires by itself.

@@ -103,8 +103,12 @@ class FetchLock {
   // Takes the fetch lock of `key` for `ttl` under `token` (unique per attempt).
   virtual net::awaitable<LockResult> try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) = 0;
   // Releases the lock if still held under `token`; with `pass` it instead marks the key
-  // as not storable for a moment, so the instances waiting for it go upstream at once.
+  // as not storable for kPassMarkerLifetime, so the instances waiting for it go upstream at
+  // once (try_lock answers kPass meanwhile).
   virtual net::awaitable<void> unlock(std::string key, std::string token, bool pass) = 0;
+
+  // How long the mark unlock(..., pass = true) leaves stands.
+  static constexpr std::chrono::milliseconds kPassMarkerLifetime{1000};
 };
 
 // The admin API's stats, summed over every instance sharing the backend.

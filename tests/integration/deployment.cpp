@@ -38,6 +38,11 @@ Deployment::Deployment(DeploymentOptions options) : options_(std::move(options))
     redis_options.extra_args = options_.redis_args;
     redis_ = std::make_unique<test::RedisServer>(redis_options);
   }
+  if (options_.app_redis) {
+    app_redis_ = std::make_unique<test::RedisServer>();
+    options_.stub.socketio_redis_url = app_redis_->url();
+    options_.env.emplace_back("MYFOIL_REDIS_URL", app_redis_->url());
+  }
   proxy_port_ = test::free_port();
   if (!options_.webhook_secret.empty()) {
     options_.stub.webhook_url = "http://127.0.0.1:" + std::to_string(proxy_port_) + "/api/cache/webhook";

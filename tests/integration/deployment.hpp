@@ -26,6 +26,10 @@ struct DeploymentOptions {
   // Non-empty: foilcache gets it as FOILCACHE_WEBHOOK_SECRET, and the stub's library scan
   // delivers its signed webhook to foilcache with it (the updater's side).
   std::string webhook_secret;
+  // True: a second private redis-server stands for the app's own Redis (MyFoil's REDIS_URL):
+  // the stub publishes its Socket.IO events there (stub.socketio_redis_url), and foilcache
+  // gets its URL as MYFOIL_REDIS_URL, for a config's `feeds.socketio.url`.
+  bool app_redis = false;
 
   // The stub without simulated database latency (tests don't wait for it).
   static stub::StubOptions fast_stub() {
@@ -52,6 +56,8 @@ class Deployment {
   std::uint16_t port() const { return proxy_port_; }
   stub::StubServer& stub() { return *stub_; }
   test::RedisServer& redis() { return *redis_; }
+  // The app's Redis (options.app_redis); kill or restart it for a feed outage.
+  test::RedisServer& app_redis() { return *app_redis_; }
   bool has_redis() const { return redis_ != nullptr; }
   test::Process& proxy() { return *proxy_; }
   const std::filesystem::path& config_path() const { return config_path_; }
@@ -74,6 +80,7 @@ class Deployment {
   DeploymentOptions options_;
   test::TempDir dir_;
   std::unique_ptr<test::RedisServer> redis_;
+  std::unique_ptr<test::RedisServer> app_redis_;
   std::unique_ptr<stub::StubServer> stub_;
   std::unique_ptr<test::Process> proxy_;
   std::unique_ptr<test::Process> launch(std::uint16_t port, const std::string& log_name);

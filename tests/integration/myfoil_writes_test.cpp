@@ -176,7 +176,9 @@ TEST_P(MyfoilWrites, TheReadsItChangesAreFreshAndNoOtherIs) {
   std::map<std::string, Response> before;
   for (const Probe& p : all) {
     ASSERT_EQ(d.get(p.target, p.headers).header("X-Cache"), "MISS") << p.name;
-    if (p.name == "image") ASSERT_TRUE(images_stored(d, 1));
+    if (p.name == "image") {
+      ASSERT_TRUE(images_stored(d, 1));
+    }
     before[p.name] = d.get(p.target, p.headers);
     ASSERT_EQ(before[p.name].header("X-Cache"), "HIT") << p.name << ": " << described(before[p.name]);
   }

@@ -58,5 +58,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"CaseMatters", "Library_Updated", {}, EventMatch::kUnmapped, {}}),
     [](const auto& info) { return std::string(info.param.name); });
 
+TEST(EventRulesAllTags, EveryRulesTagsOnceSorted) {
+  auto m = rules();
+  m["titledb_updated"] = EventRule{{}, {"system", "library"}};
+  EXPECT_EQ(all_event_tags(m), (std::vector<std::string>{"library", "system"}));
+  EXPECT_TRUE(all_event_tags({}).empty());
+}
+
 }  // namespace
 }  // namespace foilcache::config

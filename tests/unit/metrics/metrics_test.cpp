@@ -93,5 +93,30 @@ TEST(MetricsRegistry, MemoryBackendReportsStoredBytes) {
   EXPECT_TRUE(contains(text, R"(foilcache_store_operation_duration_seconds_count{backend="memory",op="put"} 0)"));
 }
 
+TEST(MetricsRegistry, AppFeedSeriesExistOnlyOnceUsed) {
+  Metrics metrics("redis");
+  const auto before = metrics.scrape();
+  EXPECT_EQ(before.find("foilcache_app_feed_up "), std::string::npos) << "no feed, no gauge";
+  EXPECT_EQ(before.find("foilcache_app_events_total{"), std::string::npos);
+
+  metrics.count_app_event("library_updated", AppEventResult::kApplied);
+  metrics.count_app_event("library_updated", AppEventResult::kApplied, 2);
+  metrics.count_app_event("other", AppEventResult::kPickle);
+  metrics.count_app_event("job_update", AppEventResult::kDeduplicated);
+  metrics.set_app_feed_up(true);
+  metrics.count_app_feed_resync(FeedResync::kSubscribed);
+  metrics.count_app_feed_resync(FeedResync::kDown);
+  metrics.count_app_feed_resync(FeedResync::kDown);
+  const auto text = metrics.scrape();
+  EXPECT_TRUE(contains(text, R"(foilcache_app_events_total{event="library_updated",result="applied"} 3)")) << text;
+  EXPECT_TRUE(contains(text, R"(foilcache_app_events_total{event="other",result="pickle"} 1)"));
+  EXPECT_TRUE(contains(text, R"(foilcache_app_events_total{event="job_update",result="deduplicated"} 1)"));
+  EXPECT_TRUE(contains(text, "foilcache_app_feed_up 1"));
+  EXPECT_TRUE(contains(text, R"(foilcache_app_feed_resyncs_total{reason="subscribed"} 1)"));
+  EXPECT_TRUE(contains(text, R"(foilcache_app_feed_resyncs_total{reason="down"} 2)"));
+  metrics.set_app_feed_up(false);
+  EXPECT_TRUE(contains(metrics.scrape(), "foilcache_app_feed_up 0"));
+}
+
 }  // namespace
 }  // namespace foilcache::metrics
