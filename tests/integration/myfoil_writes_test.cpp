@@ -18,49 +18,6 @@ namespace foilcache::testing {
 namespace {
 
 using namespace myfoil;
-using myfoil::operator+;  // beside the Names one below
-using Names = std::set<std::string>;
-constexpr auto kJobBound = std::chrono::seconds(10);
-constexpr const char* kCover = "/api/image_proxy?url=https%3A%2F%2Fimg-eshop.cdn.nintendo.net%2Fi%2Fcover.jpg";
-
-// One read a write may or may not concern: who asks what.
-struct Probe {
-  std::string name;
-  std::string target;
-  Headers headers;
-};
-
-std::vector<Probe> probes(const PageFacts& facts) {
-  const std::string tid = facts.update_tid;
-  return {
-      {"alice_page", "/api/library/paged?page=1", kAlice},
-      {"bob_page", "/api/library/paged?page=1", kBob},
-      {"alice_token_page", "/api/library/paged?page=1&per_page=20", kAliceToken},
-      {"alice_stats", "/api/stats/overview", kAlice},
-      {"bob_stats", "/api/stats/overview", kBob},
-      {"alice_app", "/api/app_info/" + tid, kAlice},
-      {"bob_app", "/api/app_info/" + tid, kBob},
-      {"alice_titledb", "/api/titledb_data/" + tid, kAlice},
-      {"alice_title_tags", "/api/titles/" + tid + "/tags", kAlice},
-      {"alice_tags", "/api/tags", kAlice},
-      {"bob_tags", "/api/tags", kBob},
-      {"alice_upcoming", "/api/upcoming", kAlice},
-      {"alice_index", "/index.json", tinfoil("alice", "alice-pw")},
-      {"bob_index", "/index.json", tinfoil("bob", "bob-pw")},
-      {"info", "/api/system/info", {}},
-      {"image", kCover, kAlice},
-  };
-}
-
-// The reads built from the library, of every caller; plus the other per-caller ones.
-const Names kLibrary = {"alice_page", "bob_page",     "alice_token_page", "alice_stats",
-                        "bob_stats",  "alice_app",    "bob_app",          "alice_titledb",
-                        "alice_title_tags", "alice_index", "bob_index"};
-Names operator+(Names a, const Names& b) {
-  a.insert(b.begin(), b.end());
-  return a;
-}
-const Names kEveryCaller = kLibrary + Names{"alice_tags", "bob_tags", "alice_upcoming"};
 
 using Text = std::function<std::string(const PageFacts&)>;
 
@@ -164,8 +121,6 @@ void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
 
 class MyfoilWrites : public ::testing::TestWithParam<Row> {};
 
-std::string described(const Response& r) { return std::to_string(r.status) + " " + r.body.substr(0, 300); }
-
 TEST_P(MyfoilWrites, TheReadsItChangesAreFreshAndNoOtherIs) {
   const Row& row = GetParam();
   Deployment d(shipped());
@@ -173,15 +128,8 @@ TEST_P(MyfoilWrites, TheReadsItChangesAreFreshAndNoOtherIs) {
   ASSERT_FALSE(facts.update_tid.empty() || facts.dlc_tid.empty()) << "the stub's first page changed shape";
   if (row.prepare) row.prepare(d);
   const std::vector<Probe> all = probes(facts);
-  std::map<std::string, Response> before;
-  for (const Probe& p : all) {
-    ASSERT_EQ(d.get(p.target, p.headers).header("X-Cache"), "MISS") << p.name;
-    if (p.name == "image") {
-      ASSERT_TRUE(images_stored(d, 1));
-    }
-    before[p.name] = d.get(p.target, p.headers);
-    ASSERT_EQ(before[p.name].header("X-Cache"), "HIT") << p.name << ": " << described(before[p.name]);
-  }
+  const Answers before = cache_all(d, all);
+  if (::testing::Test::HasFatalFailure()) return;
 
   const std::string body = row.body(facts);
   const Headers headers = body.starts_with('{') ? row.who + kJson : row.who;
@@ -191,30 +139,10 @@ TEST_P(MyfoilWrites, TheReadsItChangesAreFreshAndNoOtherIs) {
   if (!row.job.empty()) {
     // Nothing is read until the job ends: the write's invalidation covers that case (a read
     // in between is the Socket.IO job_update's to refresh).
-    ASSERT_TRUE(test::wait_until(
-        [&] {
-          for (const auto& job : d.stub().jobs()) {
-            if (job.type == row.job && job.status == "completed") return true;
-          }
-          return false;
-        },
-        kJobBound));
+    ASSERT_TRUE(job_ended(d, row.job, "completed"));
   }
 
-  bool changed = false;
-  for (const Probe& p : all) {
-    const auto after = d.get(p.target, p.headers);
-    if (!row.refreshed.contains(p.name)) {
-      EXPECT_EQ(after.header("X-Cache"), "HIT") << p.name << " does not depend on this write";
-      EXPECT_EQ(after.body, before[p.name].body) << p.name;
-      continue;
-    }
-    EXPECT_EQ(after.header("X-Cache"), "MISS") << p.name << ": " << described(after);
-    const auto app = truth(d, p.target, p.headers);
-    EXPECT_EQ(after.status, app.status) << p.name;
-    EXPECT_EQ(after.body, app.body) << p.name << " is not the app's current answer";
-    changed = changed || after.status != before[p.name].status || after.body != before[p.name].body;
-  }
+  const bool changed = expect_refreshed(d, all, before, row.refreshed);
   EXPECT_EQ(changed, row.changes) << "whether the write changed what a refreshed read shows";
 }
 
