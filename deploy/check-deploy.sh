@@ -33,6 +33,7 @@ need_tool dpkg-query dpkg
 need_tool sha256sum coreutils
 need_tool ldconfig libc-bin
 need_tool cmake cmake
+need_tool promtool prometheus
 if ! { [ -x "$py" ] && "$py" -c 'import yaml' 2>/dev/null; }; then
   fail "$py with the yaml module is missing: run deploy/install-deps.sh (Debian package python3-yaml)"
 fi
@@ -294,5 +295,12 @@ awk '/^FROM /{n++} n==1 && /^COPY / && !/--from=/ {for (i = 2; i < NF; i++) prin
 cmake -S "$tmp/ctx" -B "$tmp/ctx/build" -DCMAKE_BUILD_TYPE=Release \
   -DFOILCACHE_BUILD_TESTS=OFF -DFOILCACHE_BUILD_BENCH=OFF >"$tmp/cmake.out" 2>&1 ||
   { tail -20 "$tmp/cmake.out" >&2; fail "cmake cannot configure from the Dockerfile's build-stage COPY set"; }
+
+# --- The alert rules load, and each alert fires when its unit test says (and only then) ---
+step "promtool check rules / test rules (deploy/monitoring/prometheus-rules*.yml)"
+promtool check rules "$root/deploy/monitoring/prometheus-rules.yml" >"$tmp/promtool.out" 2>&1 ||
+  { cat "$tmp/promtool.out" >&2; fail "promtool rejects deploy/monitoring/prometheus-rules.yml"; }
+(cd "$root/deploy/monitoring" && promtool test rules prometheus-rules.test.yml) >"$tmp/promtool.out" 2>&1 ||
+  { cat "$tmp/promtool.out" >&2; fail "an alert rule unit test fails (deploy/monitoring/prometheus-rules.test.yml)"; }
 
 step "all deploy checks passed"

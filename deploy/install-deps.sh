@@ -19,11 +19,12 @@ BUILD_PACKAGES=(
 
 # Tests, benchmarks, the demo and the deploy checks (deploy/check-deploy.sh): docker-compose
 # validates the compose file, systemd brings systemd-analyze (absent from minimal Debian
-# images), python3-yaml parses the Kubernetes manifests.
+# images), python3-yaml parses the Kubernetes manifests, prometheus brings promtool (checks
+# and unit-tests the alert rules; its server is never started).
 DEV_PACKAGES=(
   curl libgtest-dev libgmock-dev libbenchmark-dev
   redis-server wrk
-  docker-compose systemd python3-yaml
+  docker-compose systemd python3-yaml prometheus
 )
 
 # What the Release binary loads at run time (`readelf -d build/foilcache | grep NEEDED`,

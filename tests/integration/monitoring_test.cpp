@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "tests/integration/deployment.hpp"
+#include "tests/support/wait.hpp"
 
 namespace foilcache::testing {
 namespace {
@@ -58,11 +59,27 @@ struct Exported {
 };
 
 // A deployment of the shipped config after a MISS and a HIT on a shared route and on a
-// per-user one, scraped.
+// per-user one, scraped. With Redis, the app's Socket.IO feed is on and has refused a
+// pickle and a malformed message (what its alert watches for).
 std::string scrape_after_traffic(bool redis) {
   DeploymentOptions options;
   options.redis = redis;
+  options.app_redis = redis;
   Deployment d(options);
+  if (redis) {
+    EXPECT_TRUE(test::wait_until(
+        [&] { return d.get("/metrics").body.find("\nfoilcache_app_feed_up 1\n") != std::string::npos; },
+        std::chrono::seconds(10)));
+    d.app_redis().cli({"PUBLISH", "flask-socketio", std::string("\x80\x04\x95", 3) + "pickled"});
+    d.app_redis().cli({"PUBLISH", "flask-socketio", "not json"});
+    EXPECT_TRUE(test::wait_until(
+        [&] {
+          const std::string text = d.get("/metrics").body;
+          return text.find("result=\"pickle\"} 1") != std::string::npos &&
+                 text.find("result=\"malformed\"} 1") != std::string::npos;
+        },
+        std::chrono::seconds(10)));
+  }
   EXPECT_EQ(d.get("/api/system/info").header("X-Cache"), "MISS");
   EXPECT_EQ(d.get("/api/system/info").header("X-Cache"), "HIT");
   EXPECT_EQ(d.get("/api/library/paged?page=1", as_alice()).header("X-Cache"), "MISS");
@@ -84,7 +101,7 @@ std::set<std::string> metric_names(const std::filesystem::path& file) {
 // label -> values that FILE's queries select with `label="v"` or `label=~"a|b"` (quotes
 // JSON-escaped in the dashboard). Values with regex syntax or Grafana variables are skipped.
 std::map<std::string, std::set<std::string>> filtered_label_values(const std::filesystem::path& file) {
-  static const std::regex kMatcher(R"re(\b(result|kind|op|scope|backend)=~?\\?"([^"\\]*)\\?")re");
+  static const std::regex kMatcher(R"re(\b(result|kind|op|scope|backend|reason)=~?\\?"([^"\\]*)\\?")re");
   const std::string text = read_file(file);
   std::map<std::string, std::set<std::string>> out;
   for (std::sregex_iterator it(text.begin(), text.end(), kMatcher), end; it != end; ++it) {
