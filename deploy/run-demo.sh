@@ -63,7 +63,8 @@ wait_http "http://127.0.0.1:$STUB_PORT/api/system/info"
 export UPSTREAM_URL="http://127.0.0.1:$STUB_PORT" REDIS_URL MYFOIL_REDIS_URL
 export FOILCACHE_LISTEN="127.0.0.1:$PROXY_PORT"
 export FOILCACHE_IDENTITY_SECRET=${FOILCACHE_IDENTITY_SECRET:-demo-identity-secret}
-"$BUILD/foilcache" --config conf/foilcache.yaml &
+# Its access log (stdout) goes to a file until the walk-through is done, then is followed.
+"$BUILD/foilcache" --config conf/foilcache.yaml >"$WORK/access.log" &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$PROXY_PORT/healthz"
 
@@ -134,7 +135,7 @@ walkthrough() {
   if [[ "$seen" == *MISS* ]]; then
     echo "   library_updated arrived on $MYFOIL_REDIS_URL: her page $seen, then $(x_cache)"
   else
-    echo "   her page is still a HIT: this foilcache does not read feeds.socketio (not in this build, or off);"
+    echo "   her page is still a HIT after 2 s: the feed is down (foilcache_app_feed_up on $P/metrics);"
     echo "   the TTL (5 min) bounds it"
   fi
 }
@@ -142,4 +143,7 @@ if [ "${DEMO_WALKTHROUGH:-1}" != 0 ]; then
   if command -v python3 >/dev/null; then walkthrough; else echo "(walk-through skipped: no python3)"; fi
   echo
 fi
+echo "Access log (JSON, one line per request):"
+tail -n +1 -f "$WORK/access.log" &
+PIDS+=($!)
 wait -n "${PIDS[@]}"
