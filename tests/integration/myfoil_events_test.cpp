@@ -160,6 +160,7 @@ TEST_P(MyfoilEvents, TheReadsItChangesAreFreshAndNoOtherIs) {
   const auto published_by_stub = d.stub().socketio_stats().published;
   const int by_hand = row.happen(d);
   ASSERT_FALSE(HasFatalFailure());
+  const auto published_at = std::chrono::steady_clock::now();
   // Every message the app published is handled (counted after its invalidation, if any).
   double expected = 0;
   ASSERT_TRUE(test::wait_until(
@@ -171,6 +172,11 @@ TEST_P(MyfoilEvents, TheReadsItChangesAreFreshAndNoOtherIs) {
       kBound))
       << "counted " << events_counted(d) << " of " << expected << "\n"
       << d.proxy_log();
+  // From the app's last message queued to foilcache done with it (the issue asks for 1 s;
+  // a figure, recorded in the test report, not a timed assertion).
+  RecordProperty("handled_ms", static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::steady_clock::now() - published_at)
+                                                    .count()));
   EXPECT_GE(events_counted(d, row.event, row.result), decided + 1) << row.event << " as " << row.result;
 
   expect_refreshed(d, all, before, row.refreshed);
