@@ -26,6 +26,7 @@
 //   POST /api/upload                      no auth; streams the body, answers {"bytes","crc32"}
 //   /socket.io/                           Engine.IO polling open packet; WebSocket echo
 //   /__stub/counters, /__stub/reset, /__stub/respond, /__stub/mode   test control
+//   /__stub/echo                          the request as received (line, fields, body) as text
 //   POST /__stub/library-change           a background library change (generation + 1,
 //                                         then library_updated)
 //   GET  /__stub/socketio                 the publisher's counters; POST

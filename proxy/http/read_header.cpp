@@ -5,16 +5,32 @@ namespace {
 
 constexpr std::size_t kReadBytes = 4096;
 
+// RFC 9112 §5.2: a line of the header that starts with SP or HTAB continues the previous one
+// (obs-fold). Beast joins such lines, so `Transfer-Encoding:\r\n chunked` would mean
+// chunked here and maybe nothing to the next parser: a request that folds is refused.
+// `after_lf` carries a line end across the parser's calls.
+bool has_obs_fold(net::const_buffer bytes, bool& after_lf) {
+  const auto* p = static_cast<const char*>(bytes.data());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (after_lf && (p[i] == ' ' || p[i] == '\t')) return true;
+    after_lf = p[i] == '\n';
+  }
+  return false;
+}
+
 }  // namespace
 
 net::awaitable<error_code> read_header(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                        http::request_parser<http::empty_body>& parser, std::size_t limit) {
   std::size_t consumed = 0;
+  bool after_lf = false;
   parser.header_limit(static_cast<std::uint32_t>(limit));
   for (;;) {
     if (buffer.size() != 0) {
       error_code ec;
       const auto used = parser.put(buffer.data(), ec);
+      // Only the bytes the parser took are the header's (the rest may be a body).
+      if (has_obs_fold(net::buffer(buffer.data(), used), after_lf)) co_return error_code(http::error::bad_field);
       buffer.consume(used);
       consumed += used;
       if (parser.is_header_done()) co_return error_code{};

@@ -51,6 +51,15 @@ TEST(ReadHeader, GarbageIsABadRequest) {
   EXPECT_EQ(status_for_parse_error(ec), http::status::bad_request);
 }
 
+TEST(ReadHeader, AFoldedLineIsRefused) {
+  // RFC 9112 §5.2: obs-fold is refused, whichever field folds.
+  EXPECT_EQ(read("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n", 1024, false),
+            http::error::bad_field);
+  EXPECT_EQ(read("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n", 1024, false), http::error::bad_field);
+  // A body that starts with a space is not a fold.
+  EXPECT_FALSE(read("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n x", 1024, false));
+}
+
 TEST(ReadHeader, StatusForParseErrors) {
   EXPECT_EQ(status_for_parse_error(http::error::header_limit), http::status::request_header_fields_too_large);
   EXPECT_EQ(status_for_parse_error(http::error::body_limit), http::status::payload_too_large);
