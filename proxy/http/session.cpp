@@ -60,17 +60,30 @@ net::awaitable<Outcome> reject_header(beast::tcp_stream& stream, const SessionCo
   co_return rejected;
 }
 
-// Answers a request the front door refused (its framing, target or Host), then the
-// connection closes: what follows it on the stream cannot be trusted to be a request.
-net::awaitable<Outcome> refuse(beast::tcp_stream& stream, const SessionContext& context, const config::Config& config,
-                               const Admission& admission) {
+// Answers a request the front door did not accept: a refusal (its framing, target or Host),
+// after which the connection closes, since what follows it on the stream cannot be trusted
+// to be a request; or `OPTIONS *`, which the proxy answers for itself with an empty 200.
+net::awaitable<Outcome> answer_unrouted(beast::tcp_stream& stream, const SessionContext& context,
+                                        const config::Config& config, const Admission& admission,
+                                        const http::request_parser<http::empty_body>& parser) {
+  Outcome answered;
+  answered.status = static_cast<unsigned>(admission.status);
+  if (admission.verdict == Admission::Verdict::kAnswerServerOptions) {
+    // A body would have to be read first: such a request is answered, then the connection ends.
+    answered.keep_alive = parser.get().keep_alive() && parser.is_done() && !context.drain.is_draining();
+    http::response<http::empty_body> res{http::status::ok, 11};
+    res.keep_alive(answered.keep_alive);
+    res.content_length(0);
+    stream.expires_after(config.timeouts.write);
+    auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
+    if (ec) answered.keep_alive = false;
+    co_return answered;
+  }
   count_error(context, metrics::ErrorKind::kBadRequest);
-  Outcome refused;
-  refused.status = static_cast<unsigned>(admission.status);
   std::string body = json_error_body(admission.reason);  // a named local (GCC 12)
-  refused.bytes = co_await write_simple(stream, config.timeouts.write, admission.status, std::move(body),
-                                        "application/json", false);
-  co_return refused;
+  answered.bytes = co_await write_simple(stream, config.timeouts.write, admission.status, std::move(body),
+                                         "application/json", false);
+  co_return answered;
 }
 
 }  // namespace
@@ -123,10 +136,11 @@ net::awaitable<void> serve_connection(tcp::socket socket, const SessionContext& 
       logged_method.assign(request.method_string());
       logged_target.assign(log::loggable_target(request.target()));
     }
-    if (const Admission admission = check_framing(request, parser.content_length()); !admission.accepted()) {
-      const Outcome refused = co_await refuse(stream, context, config, admission);
-      log_access(context, config, logged_method, logged_target, refused, started);
-      break;
+    if (const Admission admission = admit(request, parser.content_length()); !admission.accepted()) {
+      const Outcome answered = co_await answer_unrouted(stream, context, config, admission, parser);
+      log_access(context, config, logged_method, logged_target, answered, started);
+      if (!answered.keep_alive) break;
+      continue;
     }
     const std::shared_ptr<const Snapshot> snapshot = context.slot.current;
     const Decision decision = decide(*snapshot->config, request);

@@ -103,5 +103,76 @@ TEST(RequestChecksContentLengthDiffering, StayRefusedByTheParser) {
   EXPECT_FALSE(q.ok);
 }
 
+struct TargetCase {
+  const char* name;
+  std::string line;    // the request line
+  std::string fields;  // header lines
+  http::status status;  // ok: accepted (or answered, with `options`)
+  std::string target = "/a?b";  // accepted: the target after the checks
+  std::string host = "x";       // accepted: the one Host after them ("" for none)
+  bool options = false;         // answered by the proxy (OPTIONS *)
+};
+
+class RequestChecksTarget : public ::testing::TestWithParam<TargetCase> {};
+
+TEST_P(RequestChecksTarget, OriginFormAndOneValidHostOrRefused) {
+  const auto& c = GetParam();
+  Parsed p;
+  parse(p, c.fields, c.line);
+  ASSERT_TRUE(p.ok) << "Beast refused it already";
+  auto& request = p.parser.get();
+  const Admission admission = check_target(request);
+  if (c.options) {
+    EXPECT_EQ(admission.verdict, Admission::Verdict::kAnswerServerOptions);
+  } else if (c.status == http::status::ok) {
+    ASSERT_TRUE(admission.accepted()) << admission.reason;
+    EXPECT_EQ(request.target(), c.target);
+    EXPECT_EQ(request.count(http::field::host), c.host.empty() ? 0u : 1u);
+    EXPECT_EQ(request[http::field::host], c.host);
+  } else {
+    EXPECT_EQ(admission.verdict, Admission::Verdict::kRefuse);
+    EXPECT_EQ(admission.status, c.status);
+  }
+}
+
+constexpr auto kOk = http::status::ok;
+constexpr auto kBad = http::status::bad_request;
+
+INSTANTIATE_TEST_SUITE_P(
+    Forms, RequestChecksTarget,
+    ::testing::Values(
+        TargetCase{"OriginForm", "GET /a?b HTTP/1.1", "Host: x\r\n", kOk},
+        TargetCase{"HostWithPort", "GET /a?b HTTP/1.1", "Host: x.example:8080\r\n", kOk, "/a?b", "x.example:8080"},
+        TargetCase{"HostIpv6", "GET /a?b HTTP/1.1", "Host: [::1]:80\r\n", kOk, "/a?b", "[::1]:80"},
+        TargetCase{"Http10WithoutHost", "GET /a?b HTTP/1.0", "", kOk, "/a?b", ""},
+        TargetCase{"Absolute", "GET http://lib.example/a?b HTTP/1.1", "Host: evil\r\n", kOk, "/a?b", "lib.example"},
+        TargetCase{"AbsoluteHttpsWithPort", "GET HTTPS://lib.example:8443/a?b HTTP/1.1", "", kOk, "/a?b",
+                   "lib.example:8443"},
+        TargetCase{"AbsoluteEmptyPath", "GET http://lib.example HTTP/1.1", "Host: lib.example\r\n", kOk, "/",
+                   "lib.example"},
+        TargetCase{"AbsoluteEncodedPath", "GET http://lib.example/api/%63ache HTTP/1.1", "", kOk, "/api/%63ache",
+                   "lib.example"},
+        TargetCase{"AbsoluteUserinfo", "GET http://u:p@lib.example/a HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"AbsoluteOtherScheme", "GET ftp://lib.example/a HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"AbsoluteNoHost", "GET http:///a HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"AbsoluteFragment", "GET http://lib.example/a#b HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"AbsoluteTwoHosts", "GET http://lib.example/a HTTP/1.1", "Host: x\r\nHost: y\r\n", kBad},
+        TargetCase{"Connect", "CONNECT lib.example:443 HTTP/1.1", "Host: lib.example:443\r\n",
+                   http::status::not_implemented},
+        TargetCase{"AuthorityFormGet", "GET lib.example:80 HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"OptionsAsterisk", "OPTIONS * HTTP/1.1", "Host: x\r\n", kOk, "*", "x", true},
+        TargetCase{"GetAsterisk", "GET * HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"Relative", "GET a/b HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"Fragment", "GET /a#b HTTP/1.1", "Host: x\r\n", kBad},
+        TargetCase{"NoHost", "GET /a HTTP/1.1", "", kBad},
+        TargetCase{"TwoHosts", "GET /a HTTP/1.1", "Host: x\r\nHost: x\r\n", kBad},
+        TargetCase{"Http10TwoHosts", "GET /a HTTP/1.0", "Host: x\r\nHost: y\r\n", kBad},
+        TargetCase{"EmptyHost", "GET /a HTTP/1.1", "Host: \r\n", kBad},
+        TargetCase{"HostWithSpace", "GET /a HTTP/1.1", "Host: a b\r\n", kBad},
+        TargetCase{"HostWithUserinfo", "GET /a HTTP/1.1", "Host: u@x\r\n", kBad},
+        TargetCase{"HostWithPath", "GET /a HTTP/1.1", "Host: x/y\r\n", kBad},
+        TargetCase{"HostWithBadPort", "GET /a HTTP/1.1", "Host: x:8o\r\n", kBad}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace foilcache::http_server
