@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/text.hpp"
+#include "proxy/http/router.hpp"
 
 namespace foilcache::http_server {
 namespace {
@@ -95,9 +96,18 @@ Admission check_target(http::request_header<>& request) {
   return {};
 }
 
+Admission check_own_path(const http::request_header<>& request) {
+  const std::string_view target = request.target();
+  if (is_own_path_in_disguise(target.substr(0, target.find('?')))) {
+    return Admission::refuse(http::status::bad_request, "foilcache's own paths are spelled plainly");
+  }
+  return {};
+}
+
 Admission admit(http::request_header<>& request, boost::optional<std::uint64_t> content_length) {
   if (auto framing = check_framing(request, content_length); !framing.accepted()) return framing;
-  return check_target(request);
+  if (auto target = check_target(request); !target.accepted()) return target;
+  return check_own_path(request);
 }
 
 }  // namespace foilcache::http_server

@@ -1,5 +1,6 @@
 // What the front door checks in a request header before anything routes it, keys it or
-// forwards it: the framing of its body (RFC 9112 §6), its target and Host (RFC 9112 §3.2).
+// forwards it: the framing of its body (RFC 9112 §6), its target and Host (RFC 9112 §3.2),
+// and the proxy's own paths in other spellings.
 // Pure; table-tested. docs/HARDENING.md says why each rule is what it is.
 #pragma once
 
@@ -49,7 +50,12 @@ Admission check_framing(http::request_header<>& request, boost::optional<std::ui
 //   uri-host[:port] (empty, userinfo, spaces, ...) is 400. HTTP/1.0 may omit it.
 Admission check_target(http::request_header<>& request);
 
-// Both checks, framing first: what the session asks of every request header.
+// The proxy's own paths (/healthz, /readyz, /metrics, /api/cache...) in another spelling
+// (`/%6detrics`, `/api/cache%2Fclear`, `//metrics`, `/x/../healthz`) would pass decide()
+// and be routed by the app to what the spelling decodes to: 400. Precondition: origin-form.
+Admission check_own_path(const http::request_header<>& request);
+
+// The checks in order, framing first: what the session asks of every request header.
 Admission admit(http::request_header<>& request, boost::optional<std::uint64_t> content_length);
 
 }  // namespace foilcache::http_server

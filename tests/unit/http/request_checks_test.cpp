@@ -174,5 +174,23 @@ INSTANTIATE_TEST_SUITE_P(
         TargetCase{"HostWithBadPort", "GET /a HTTP/1.1", "Host: x:8o\r\n", kBad}),
     [](const auto& info) { return std::string(info.param.name); });
 
+TEST(RequestChecksOwnPath, DisguisedOwnPathsAreRefusedAfterAbsoluteFormIsConverted) {
+  for (const char* line : {"POST /api/%63ache/clear HTTP/1.1", "GET /%6detrics?x HTTP/1.1",
+                           "GET http://x/api/cache%2Finfo HTTP/1.1"}) {
+    Parsed p;
+    parse(p, "Host: x\r\n", line);
+    ASSERT_TRUE(p.ok) << line;
+    const Admission admission = admit(p.parser.get(), p.parser.content_length());
+    EXPECT_EQ(admission.verdict, Admission::Verdict::kRefuse) << line;
+    EXPECT_EQ(admission.status, http::status::bad_request) << line;
+  }
+  for (const char* line : {"GET /metrics HTTP/1.1", "GET http://x/metrics HTTP/1.1", "GET /api/cache/keys/a%3Ab HTTP/1.1"}) {
+    Parsed p;
+    parse(p, "Host: x\r\n", line);
+    ASSERT_TRUE(p.ok) << line;
+    EXPECT_TRUE(admit(p.parser.get(), p.parser.content_length()).accepted()) << line;
+  }
+}
+
 }  // namespace
 }  // namespace foilcache::http_server
