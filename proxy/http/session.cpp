@@ -19,7 +19,9 @@ void count_error(const SessionContext& context, metrics::ErrorKind kind) {
 }
 
 metrics::ErrorKind error_kind_for_parse_error(const error_code& ec) {
-  if (ec == http::error::header_limit) return metrics::ErrorKind::kHeaderTooLarge;
+  if (ec == http::error::header_limit || ec == make_error_code(ReadError::kUriTooLong)) {
+    return metrics::ErrorKind::kHeaderTooLarge;
+  }
   if (ec == http::error::body_limit) return metrics::ErrorKind::kBodyTooLarge;
   return metrics::ErrorKind::kBadRequest;
 }
@@ -45,12 +47,13 @@ bool is_closed(const error_code& ec) {
          ec == net::error::operation_aborted;
 }
 
-// Answers a request header that could not be read: 408 (timed out), 431, 413 or 400.
+// Answers a request header that could not be read: 408 (part of it came, then it timed
+// out, as nginx answers), 414, 431, 413 or 400.
 net::awaitable<Outcome> reject_header(beast::tcp_stream& stream, const SessionContext& context,
                                       const config::Config& config, const error_code& ec) {
   const bool timeout = ec == beast::error::timeout;
   count_error(context, timeout ? metrics::ErrorKind::kClientTimeout : error_kind_for_parse_error(ec));
-  const auto status = timeout ? http::status::request_timeout : status_for_parse_error(ec);
+  const auto status = status_for_parse_error(ec);
   Outcome rejected;
   rejected.status = static_cast<unsigned>(status);
   // A named local: GCC 12 destroys some temporaries of a co_await expression twice.
@@ -118,8 +121,8 @@ net::awaitable<void> serve_connection(tcp::socket socket, const SessionContext& 
     const auto started = std::chrono::steady_clock::now();
     http::request_parser<http::empty_body> parser;
     parser.body_limit(config.limits.max_body_bytes);
-    stream.expires_after(config.timeouts.read_header);
-    const auto hec = co_await read_header(stream, buffer, parser, config.limits.max_header_bytes);
+    const auto hec = co_await read_header_within(stream, buffer, parser, config.limits.max_header_bytes,
+                                                 config.timeouts.read_header);
     if (is_closed(hec)) co_return;
     if (hec) {
       // No complete request line: nothing of the request is logged but the answer.

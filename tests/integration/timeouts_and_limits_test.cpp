@@ -1,0 +1,55 @@
+// Timeouts and limits as a slow or hostile client meets them: a header that never ends gets
+// its 408 and an endless request line its 414.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/scenarios.hpp"
+
+namespace foilcache::testing {
+namespace {
+
+DeploymentOptions short_timeouts() {
+  DeploymentOptions options;
+  options.config_yaml = config_head("fc-limits:") + R"(timeouts:
+  read_header: 300ms
+)" + info_route();
+  return options;
+}
+
+// Sends `bytes`, then reads one answer; status 0 when the connection closed without one.
+unsigned answer_to(HttpClient& client, const std::string& bytes) {
+  try {
+    return client.raw(bytes).status;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+TEST(TimeoutsAndLimits, AHeaderThatNeverEndsGets408) {
+  Deployment d(short_timeouts());
+  HttpClient client(d.port());
+  EXPECT_EQ(answer_to(client, "GET /api/system/info HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n"), 408u);
+  EXPECT_TRUE(client.closed_by_peer());
+  EXPECT_EQ(d.get("/api/system/info").status, 200u);
+}
+
+TEST(TimeoutsAndLimits, AConnectionThatSendsNothingIsClosedSilently) {
+  Deployment d(short_timeouts());
+  HttpClient client(d.port());
+  EXPECT_TRUE(client.closed_by_peer()) << "no byte of a request came: nothing to answer";
+}
+
+TEST(TimeoutsAndLimits, ARequestLineOverTheHeaderLimitGets414) {
+  Deployment d(short_timeouts());
+  HttpClient client(d.port());
+  EXPECT_EQ(answer_to(client, "GET /" + std::string(100 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414u);
+  HttpClient other(d.port());
+  EXPECT_EQ(answer_to(other, "GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n"),
+            431u)
+      << "a short request line with a large header stays 431";
+  EXPECT_EQ(d.get("/api/system/info").status, 200u);
+}
+
+}  // namespace
+}  // namespace foilcache::testing
