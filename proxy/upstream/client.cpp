@@ -11,6 +11,13 @@ constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
+// A parse error of the client's body (bad chunk size, chunk extension, trailer...), as
+// opposed to the client going away mid-body (partial_message, a reset).
+bool is_malformed(const error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+         ec != http::error::partial_message && ec != http::error::end_of_stream;
+}
+
 }  // namespace
 
 bool is_idempotent(http::verb method) {
@@ -92,6 +99,8 @@ net::awaitable<void> Client::stream_body(Answer& answer, ClientBody& body, const
     answer.failure = Failure::kBodyTooLarge;
   } else if (result.read_error == beast::error::timeout) {
     answer.failure = Failure::kClientTimeout;
+  } else if (is_malformed(result.read_error)) {
+    answer.failure = Failure::kBadBody;
   } else if (result.read_error) {
     answer.failure = Failure::kClientGone;
   } else if (result.write_error) {

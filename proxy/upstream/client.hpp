@@ -25,6 +25,7 @@ enum class Failure {
   kResponse,       // the app closed, reset or timed out before its answer's header
   kBodyTooLarge,   // the client's body exceeded limits.max_body_bytes (413)
   kClientTimeout,  // the client was too slow sending its body (408)
+  kBadBody,        // the client's body is malformed (chunk framing): 400, the app's connection dropped
   kClientGone,     // the client went away while sending its body (nothing to answer)
 };
 

@@ -1,5 +1,5 @@
 // Timeouts and limits as a slow or hostile client meets them: a header that never ends gets
-// its 408 and an endless request line its 414.
+// its 408, a malformed chunked body its 400, an endless request line its 414.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -38,6 +38,16 @@ TEST(TimeoutsAndLimits, AConnectionThatSendsNothingIsClosedSilently) {
   Deployment d(short_timeouts());
   HttpClient client(d.port());
   EXPECT_TRUE(client.closed_by_peer()) << "no byte of a request came: nothing to answer";
+}
+
+TEST(TimeoutsAndLimits, AMalformedChunkedBodyGets400) {
+  Deployment d(short_timeouts());
+  HttpClient client(d.port());
+  EXPECT_EQ(answer_to(client, "POST /api/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nhello\r\nzz\r\nnot a chunk\r\n0\r\n\r\n"),
+            400u);
+  EXPECT_TRUE(client.closed_by_peer());
+  EXPECT_EQ(d.get("/api/system/info").status, 200u);
 }
 
 TEST(TimeoutsAndLimits, ARequestLineOverTheHeaderLimitGets414) {
