@@ -72,6 +72,8 @@ class StubServer {
   // Requests seen per path (target without query); /__stub/* is not counted.
   std::map<std::string, std::uint64_t> counters() const;
   std::uint64_t count(std::string_view path) const;
+  // Client connections open now (a proxy's pooled keep-alive connections included).
+  std::int64_t open_connections() const;
   void reset_counters();
   // The current library generation (0 at start, +1 per scan or background change).
   std::uint64_t library_generation() const;

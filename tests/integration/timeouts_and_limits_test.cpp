@@ -1,5 +1,6 @@
 // Timeouts and limits as a slow or hostile client meets them: a header that never ends gets
-// its 408, a malformed chunked body its 400, an endless request line its 414.
+// its 408, a malformed chunked body its 400, an endless request line its 414; idle pooled
+// connections to the app are closed after timeouts.upstream_idle.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@ DeploymentOptions short_timeouts() {
   DeploymentOptions options;
   options.config_yaml = config_head("fc-limits:") + R"(timeouts:
   read_header: 300ms
+  upstream_idle: 300ms
 )" + info_route();
   return options;
 }
@@ -59,6 +61,15 @@ TEST(TimeoutsAndLimits, ARequestLineOverTheHeaderLimitGets414) {
             431u)
       << "a short request line with a large header stays 431";
   EXPECT_EQ(d.get("/api/system/info").status, 200u);
+}
+
+TEST(TimeoutsAndLimits, IdlePooledConnectionsToTheAppCloseAfterUpstreamIdle) {
+  Deployment d(short_timeouts());
+  ASSERT_EQ(d.get("/api/system/info").status, 200u);
+  ASSERT_EQ(d.stub().open_connections(), 1) << "the connection was not kept for reuse";
+  EXPECT_TRUE(test::wait_until([&] { return d.stub().open_connections() == 0; }, 5s))
+      << "a pooled connection outlived timeouts.upstream_idle";
+  EXPECT_EQ(d.get("/api/system/info?x=1").status, 200u) << "a fresh connection serves the next request";
 }
 
 }  // namespace
