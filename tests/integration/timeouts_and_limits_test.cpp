@@ -1,6 +1,9 @@
 // Timeouts and limits as a slow or hostile client meets them: a header that never ends gets
 // its 408, a malformed chunked body its 400, an endless request line its 414; idle pooled
-// connections to the app are closed after timeouts.upstream_idle.
+// connections to the app are closed after timeouts.upstream_idle; stdout carries the JSON
+// access log alone.
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -70,6 +73,27 @@ TEST(TimeoutsAndLimits, IdlePooledConnectionsToTheAppCloseAfterUpstreamIdle) {
   EXPECT_TRUE(test::wait_until([&] { return d.stub().open_connections() == 0; }, 5s))
       << "a pooled connection outlived timeouts.upstream_idle";
   EXPECT_EQ(d.get("/api/system/info?x=1").status, 200u) << "a fresh connection serves the next request";
+}
+
+TEST(TimeoutsAndLimitsStdout, CarriesTheAccessLogAlone) {
+  test::TempDir dir;
+  DeploymentOptions options = short_timeouts();
+  options.stdout_path = dir.path() / "stdout";
+  Deployment d(options);
+  ASSERT_EQ(d.get("/api/system/info").status, 200u);
+  std::string text;
+  const auto read = [&] {
+    std::ifstream in(options.stdout_path);
+    std::stringstream all;
+    all << in.rdbuf();
+    text = all.str();
+    return text.find("/api/system/info") != std::string::npos;
+  };
+  ASSERT_TRUE(test::wait_until(read, kBound)) << text;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.starts_with("{\"time\":") && line.ends_with("}")) << "not an access-log line: " << line;
+  }
 }
 
 }  // namespace
