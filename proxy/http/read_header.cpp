@@ -1,7 +1,8 @@
 #include "proxy/http/read_header.hpp"
 
+#include "proxy/http/read_deadline.hpp"
+
 #include <algorithm>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -76,25 +77,9 @@ net::awaitable<error_code> read_header(beast::tcp_stream& stream, beast::flat_bu
 net::awaitable<error_code> read_header_within(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                               http::request_parser<http::empty_body>& parser, std::size_t limit,
                                               config::Duration timeout) {
-  // The timer's completion may be queued after this frame is gone: its state is shared, and
-  // it touches the stream only while the read is still pending (this frame suspended).
-  struct Deadline {
-    bool done = false;
-    bool fired = false;
-  };
-  const auto deadline = std::make_shared<Deadline>();
-  net::steady_timer timer(stream.get_executor());
-  timer.expires_after(timeout);
-  timer.async_wait([deadline, &stream](const error_code& ec) {
-    if (ec || deadline->done) return;
-    deadline->fired = true;
-    stream.cancel();
-  });
-  stream.expires_never();
+  ReadDeadline deadline(stream, timeout);
   const auto ec = co_await read_header(stream, buffer, parser, limit);
-  deadline->done = true;
-  timer.cancel();
-  co_return deadline->fired ? error_code(beast::error::timeout) : ec;
+  co_return deadline.finish() ? error_code(beast::error::timeout) : ec;
 }
 
 http::status status_for_parse_error(const error_code& ec) {

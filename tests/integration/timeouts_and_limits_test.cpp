@@ -1,8 +1,13 @@
 // Timeouts and limits as a slow or hostile client meets them: a header that never ends gets
 // its 408, a malformed chunked body its 400, an endless request line its 414; idle pooled
-// connections to the app are closed after timeouts.upstream_idle; stdout carries the JSON
-// access log alone.
+// connections to the app are closed after timeouts.upstream_idle; a small body that dribbles
+// in is cut within timeouts.read_body and never holds an app connection; stdout carries the
+// JSON access log alone.
+#include <poll.h>
+
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -17,6 +22,7 @@ DeploymentOptions short_timeouts() {
   DeploymentOptions options;
   options.config_yaml = config_head("fc-limits:") + R"(timeouts:
   read_header: 300ms
+  read_body: 300ms
   upstream_idle: 300ms
 )" + info_route();
   return options;
@@ -73,6 +79,48 @@ TEST(TimeoutsAndLimits, IdlePooledConnectionsToTheAppCloseAfterUpstreamIdle) {
   EXPECT_TRUE(test::wait_until([&] { return d.stub().open_connections() == 0; }, 5s))
       << "a pooled connection outlived timeouts.upstream_idle";
   EXPECT_EQ(d.get("/api/system/info?x=1").status, 200u) << "a fresh connection serves the next request";
+}
+
+// Sends the header of a POST with a `length`-byte body, then the body one byte at a time,
+// each time waiting up to 50 ms for an answer and calling `between()`; returns the answer's
+// status (0: none came).
+unsigned dribble(std::uint16_t port, std::size_t length, const std::function<void()>& between) {
+  HttpClient client(port);
+  net::write(client.socket(),
+             net::buffer("POST /api/upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) +
+                         "\r\n\r\n"));
+  for (std::size_t i = 0; i < length; ++i) {
+    error_code ec;
+    net::write(client.socket(), net::buffer("a", 1), ec);
+    pollfd readable{client.socket().native_handle(), POLLIN, 0};
+    if (ec || ::poll(&readable, 1, 50) > 0) break;
+    between();
+  }
+  return answer_to(client, "");
+}
+
+TEST(TimeoutsAndLimitsSlowBody, ADribblingSmallBodyIsCutWithinReadBodyAndNeverTakesTheApp) {
+  Deployment d(short_timeouts());
+  // 100 bytes at one per 50 ms: every byte within read_body (300 ms) of the last, the whole
+  // body not.
+  std::int64_t app_connections = 0;
+  EXPECT_EQ(dribble(d.port(), 100, [&] { app_connections = std::max(app_connections, d.stub().open_connections()); }),
+            408u);
+  EXPECT_EQ(app_connections, 0) << "an app connection waited for a slow client's body";
+  EXPECT_EQ(d.stub().count("/api/upload"), 0u);
+  EXPECT_EQ(d.get("/api/system/info").status, 200u);
+}
+
+TEST(TimeoutsAndLimitsSlowBody, ASmallBodyReachesTheAppWholeWith100Continue) {
+  Deployment d(short_timeouts());
+  HttpClient client(d.port());
+  net::write(client.socket(), net::buffer(std::string(
+                                  "POST /__stub/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                  "Content-Length: 5\r\n\r\n")));
+  EXPECT_EQ(answer_to(client, ""), 100u);
+  const auto echoed = client.raw("hello");
+  ASSERT_EQ(echoed.status, 200u);
+  EXPECT_TRUE(echoed.body.ends_with("\n\nhello")) << echoed.body;
 }
 
 TEST(TimeoutsAndLimitsStdout, CarriesTheAccessLogAlone) {
