@@ -1,6 +1,7 @@
 // Who may be served an entry: an answer that varies on the caller is never stored on a
-// shared route, and a caller the proxy cannot name (cookies it does not know) is never
-// served, nor stores, the anonymous entry of a per-user route.
+// shared route, a caller the proxy cannot name (cookies it does not know) is never served,
+// nor stores, the anonymous entry of a per-user route, and a client's no-cache is no way
+// around an entry.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -70,6 +71,18 @@ TEST(SharedEntriesUnknownCookies, BesideAListedCookieAreKeyedByThatUser) {
   EXPECT_EQ(d.get("/__stub/echo", alice).header("X-Cache"), "MISS");
   EXPECT_EQ(d.get("/__stub/echo", alice).header("X-Cache"), "HIT");
   EXPECT_EQ(d.get("/__stub/echo").header("X-Cache"), "MISS") << "alice's entry is hers";
+}
+
+// A client's no-cache (a browser's hard reload) is not a way around the cache: as nginx and
+// Varnish do by default, the entry answers (docs/HARDENING.md, "Client cache directives").
+TEST(SharedEntriesRequestNoCache, IsAnsweredFromTheEntry) {
+  Deployment d(respond_routes());
+  ASSERT_EQ(d.get("/__stub/respond?size=3").header("X-Cache"), "MISS");
+  for (const Headers& reload : {Headers{{"Cache-Control", "no-cache"}}, Headers{{"Pragma", "no-cache"}},
+                                Headers{{"Cache-Control", "max-age=0"}}}) {
+    EXPECT_EQ(d.get("/__stub/respond?size=3", reload).header("X-Cache"), "HIT") << reload.front().first;
+  }
+  EXPECT_EQ(upstream_requests(d.port(), "respond_shared"), 1.0);
 }
 
 }  // namespace
