@@ -68,8 +68,9 @@ int run(const std::string& path) {
               << e.what() << '\n';
     return 1;
   }
-  std::cout << "foilcache " << FOILCACHE_VERSION << " listening on http://" << config->listen_host << ':'
-            << server.port() << " -> " << config->upstream_url << std::endl;
+  // On the leveled log (stderr): stdout carries the JSON access log alone.
+  log::info(std::string("foilcache ") + FOILCACHE_VERSION + " listening on http://" + config->listen_host + ':' +
+            std::to_string(server.port()) + " -> " + config->upstream_url);
   return server.run_until_signalled();
 }
 

@@ -77,6 +77,19 @@ Reply stub_respond(const Request& req, const QueryParams& query, const StubOptio
   return reply;
 }
 
+// GET|POST /__stub/echo: the request as it reached the app, as text: the request line, every
+// header field in order (repeated ones repeated), an empty line, then the body. Shows a test
+// exactly what a proxy forwarded.
+Reply echo(const Request& req) {
+  std::string text(req.method_string());
+  text.append(" ").append(req.target()).append(req.version() == 10 ? " HTTP/1.0\n" : " HTTP/1.1\n");
+  for (const auto& field : req) text.append(field.name_string()).append(": ").append(field.value()).append("\n");
+  text.append("\n").append(req.body());
+  Reply reply;
+  reply.response = make_response(http::status::ok, std::move(text), "text/plain", req.version());
+  return reply;
+}
+
 Reply counters(StubState& state, unsigned v) {
   Reply reply;
   std::string body = "{";
@@ -164,6 +177,7 @@ Reply control_route(StubState& state, const Request& req, std::string_view path,
   if (path == "/__stub/counters") return counters(state, v);
   if (path == "/__stub/mode") return mode(state, req, query);
   if (path == "/__stub/respond") return stub_respond(req, query, state.options());
+  if (path == "/__stub/echo") return echo(req);
   if (path == "/__stub/socketio") return socketio_stats(state, v);
   if (path == "/__stub/jobs") return jobs(state, req, query);
   const bool post_only = path == "/__stub/reset" || path == "/__stub/library-change" ||

@@ -200,6 +200,7 @@ class StubServer::Impl {
   std::uint16_t port() const { return port_; }
   StubState& state() { return state_; }
   const StubState& state() const { return state_; }
+  std::int64_t open_connections() const { return open_connections_.load(); }
 
  private:
   const StubOptions& opt() const { return state_.options(); }
@@ -218,6 +219,11 @@ class StubServer::Impl {
   }
 
   net::awaitable<void> session(tcp::socket socket) {
+    ++open_connections_;
+    struct Closed {
+      std::atomic<std::int64_t>& open;
+      ~Closed() { --open; }
+    } closed{open_connections_};
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
@@ -559,8 +565,10 @@ class StubServer::Impl {
     }
   }
 
-  // Declaration order matters: state_ outlives ioc_ (whose destructor destroys pending
-  // coroutine frames that use it); events_ and acceptor_ go before ioc_.
+  // Declaration order matters: state_ (and the connection count) outlive ioc_, whose
+  // destructor destroys pending coroutine frames that use them; events_ and acceptor_ go
+  // before ioc_.
+  std::atomic<std::int64_t> open_connections_{0};  // client connections being served now
   StubState state_;
   net::io_context ioc_;
   StubEvents events_;
@@ -578,6 +586,8 @@ void StubServer::stop() { impl_->stop(); }
 std::map<std::string, std::uint64_t> StubServer::counters() const {
   return impl_->state().counters();
 }
+std::int64_t StubServer::open_connections() const { return impl_->open_connections(); }
+
 std::uint64_t StubServer::count(std::string_view path) const {
   const auto all = counters();
   const auto it = all.find(std::string(path));

@@ -35,6 +35,7 @@
 //   POST /api/upload                      no auth; streams the body, answers {"bytes","crc32"}
 //   /socket.io/                           Engine.IO polling open packet; WebSocket echo
 //   /__stub/counters, /__stub/reset, /__stub/respond, /__stub/mode   test control
+//   /__stub/echo                          the request as received (line, fields, body) as text
 //   POST /__stub/library-change           a background library change (generation + 1,
 //                                         then library_updated)
 //   GET  /__stub/socketio                 the publisher's counters; POST
@@ -80,6 +81,8 @@ class StubServer {
   // Requests seen per path (target without query); /__stub/* is not counted.
   std::map<std::string, std::uint64_t> counters() const;
   std::uint64_t count(std::string_view path) const;
+  // Client connections open now (a proxy's pooled keep-alive connections included).
+  std::int64_t open_connections() const;
   void reset_counters();
   // The current library generation (0 at start, +1 per scan or background change).
   std::uint64_t library_generation() const;

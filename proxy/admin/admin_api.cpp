@@ -77,6 +77,9 @@ net::awaitable<Response> AdminApi::answer(const http_server::Exchange& ex) {
       if (status == store::StoreStatus::kNotFound) co_return json_error(version, http::status::not_found, "no such entry");
       co_return json_response(version, http::status::ok, count_json("deleted", 1));
     }
+    case Op::kInternalKey:
+      co_return json_error(version, http::status::bad_request,
+                           "keys starting with '@' are foilcache's own (generations, stats, locks), not entries");
     case Op::kMethodNotAllowed:
       co_return json_error(version, http::status::method_not_allowed, "method not allowed");
     case Op::kUnknown:

@@ -12,6 +12,13 @@ constexpr std::string_view kInvalidate = "/api/cache/invalidate";
 constexpr std::string_view kInvalidateTag = "/api/cache/invalidate/";
 constexpr std::string_view kKeys = "/api/cache/keys/";
 
+// foilcache's own keys are <prefix>@...; no rendered entry key starts with '@'. A pattern
+// that starts with one names them on purpose; any other glob ("*", "?gen:*") is kept off
+// them by the stores' scans (RedisStore skips '@' keys; the memory store holds none).
+bool names_internal(std::string_view text) {
+  return text.starts_with('@') || text.starts_with("\\@");
+}
+
 }  // namespace
 
 std::optional<std::string> query_param(std::string_view target, std::string_view name) {
@@ -38,12 +45,19 @@ AdminCall parse_admin_call(http::verb method, std::string_view target) {
   if (path == kInfo && method == http::verb::get) return {Op::kInfo, {}};
   if (path == kClear && post) return {Op::kClear, {}};
   if (path == kResetStats && post) return {Op::kResetStats, {}};
-  if (path == kInvalidate && post) return {Op::kInvalidatePattern, query_param(target, "pattern").value_or("")};
+  if (path == kInvalidate && post) {
+    std::string pattern = query_param(target, "pattern").value_or("");
+    if (names_internal(pattern)) return {Op::kInternalKey, std::move(pattern)};
+    return {Op::kInvalidatePattern, std::move(pattern)};
+  }
   if (path.starts_with(kInvalidateTag) && post) {
     return {Op::kInvalidateTag, config::decoded(path.substr(kInvalidateTag.size()), false)};
   }
   if (path.starts_with(kKeys) && path.size() > kKeys.size()) {
     std::string key = config::decoded(path.substr(kKeys.size()), false);
+    if ((method == http::verb::get || method == http::verb::delete_) && names_internal(key)) {
+      return {Op::kInternalKey, std::move(key)};
+    }
     if (method == http::verb::get) return {Op::kKeyGet, std::move(key)};
     if (method == http::verb::delete_) return {Op::kKeyDelete, std::move(key)};
   }

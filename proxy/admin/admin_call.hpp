@@ -19,6 +19,8 @@ struct AdminCall {
     kInvalidateTag,      // POST /api/cache/invalidate/{tag} (argument: the tag, decoded)
     kKeyGet,             // GET /api/cache/keys/{key} (argument: the key, decoded)
     kKeyDelete,          // DELETE /api/cache/keys/{key}
+    kInternalKey,        // a key or pattern naming foilcache's own keys ('@...': generations,
+                         // stats, locks, the epoch): 400, never touched
     kMethodNotAllowed,   // a known path with another method (405)
     kUnknown,            // no such admin path (404)
   };

@@ -57,7 +57,41 @@ class ThreadHmac {
   std::string secret_;
 };
 
+// RFC 6265 §5.4 "name=value; name=value", possibly over several Cookie fields: calls
+// fn(name, value, listed) for each non-empty member (a member without '=' has an empty
+// name and is never listed).
+template <typename Fn>
+void for_each_cookie(const http::fields& headers, const config::IdentityConfig& identity, Fn&& fn) {
+  for (auto [it, end] = headers.equal_range(http::field::cookie); it != end; ++it) {
+    std::string_view rest = it->value();
+    while (!rest.empty()) {
+      const auto semicolon = rest.find(';');
+      const std::string_view pair = common::trim_ows(rest.substr(0, semicolon));
+      rest = semicolon == std::string_view::npos ? std::string_view{} : rest.substr(semicolon + 1);
+      if (pair.empty()) continue;
+      const auto eq = pair.find('=');
+      if (eq == std::string_view::npos) {
+        fn(std::string_view{}, pair, false);
+        continue;
+      }
+      const std::string_view name = common::trim_ows(pair.substr(0, eq));
+      const bool listed = std::find(identity.cookies.begin(), identity.cookies.end(), name) != identity.cookies.end();
+      fn(name, common::trim_ows(pair.substr(eq + 1)), listed);
+    }
+  }
+}
+
 }  // namespace
+
+bool unknown_cookies_only(const http::fields& headers, const config::IdentityConfig& identity) {
+  if (headers.find(http::field::authorization) != headers.end()) return false;
+  bool unknown = false;
+  bool listed = false;
+  for_each_cookie(headers, identity, [&](std::string_view, std::string_view, bool is_listed) {
+    (is_listed ? listed : unknown) = true;
+  });
+  return unknown && !listed;
+}
 
 bool has_credentials(const http::fields& headers) {
   return headers.find(http::field::authorization) != headers.end() ||
@@ -70,22 +104,10 @@ std::string user_id(const http::fields& headers, const config::IdentityConfig& i
     append_part(canonical, 'A', it->value());
   }
 
-  // RFC 6265 §5.4 "name=value; name=value", possibly over several Cookie fields.
   std::vector<std::pair<std::string_view, std::string_view>> cookies;
-  for (auto [it, end] = headers.equal_range(http::field::cookie); it != end; ++it) {
-    std::string_view rest = it->value();
-    while (!rest.empty()) {
-      const auto semicolon = rest.find(';');
-      const std::string_view pair = rest.substr(0, semicolon);
-      rest = semicolon == std::string_view::npos ? std::string_view{} : rest.substr(semicolon + 1);
-      const auto eq = pair.find('=');
-      if (eq == std::string_view::npos) continue;
-      const std::string_view name = common::trim_ows(pair.substr(0, eq));
-      if (std::find(identity.cookies.begin(), identity.cookies.end(), name) == identity.cookies.end())
-        continue;
-      cookies.emplace_back(name, common::trim_ows(pair.substr(eq + 1)));
-    }
-  }
+  for_each_cookie(headers, identity, [&](std::string_view name, std::string_view value, bool listed) {
+    if (listed) cookies.emplace_back(name, value);
+  });
   // Sorted by name so header order does not matter; a repeated name keeps request order
   // because the app reads the first one.
   std::stable_sort(cookies.begin(), cookies.end(),

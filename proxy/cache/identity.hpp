@@ -14,6 +14,11 @@ namespace foilcache::cache {
 // True when the request carries credentials in the Safety sense (Authorization or Cookie).
 bool has_credentials(const http::fields& headers);
 
+// True when the request has no Authorization, and Cookie fields whose cookies are all
+// outside identity.cookies (at least one of them): the caller is "anon" to {user}, but may
+// not be to the app. A member without '=' counts as an unknown cookie.
+bool unknown_cookies_only(const http::fields& headers, const config::IdentityConfig& identity);
+
 // Hex (32 lowercase digits) of the first 16 bytes of HMAC-SHA256(secret, canonical
 // credential string), or "anon" when the request has no Authorization and none of
 // identity.cookies. The canonical string is unambiguous (length-prefixed parts; every

@@ -15,9 +15,12 @@ bool key_covers_vary(std::string_view name, const config::Route& route) {
   // The proxy strips Accept-Encoding upstream on cacheable requests, so the response
   // never depends on it.
   if (beast::iequals(name, "accept-encoding")) return true;
-  // {user} covers the credentials; shared: true asserts they do not matter.
+  // {user} covers the credentials (an anonymous caller with other cookies bypasses, see
+  // request_cacheability). shared: true says the caller does not matter, but an answer
+  // that says it varies on them contradicts that: stored, it would be served to everyone
+  // (RFC 9111 §4.1), so it is not stored.
   if (beast::iequals(name, "cookie") || beast::iequals(name, "authorization")) {
-    if (route.key.uses_user() || route.shared) return true;
+    if (route.key.uses_user() && !route.shared) return true;
   }
   return route.key.renders_header(name);
 }
@@ -40,14 +43,17 @@ bool zero_weight(std::string_view params) {
 
 }  // namespace
 
-RequestCacheability request_cacheability(const http::request_header<>& request, const config::Route& route) {
+RequestCacheability request_cacheability(const http::request_header<>& request, const config::Route& route,
+                                         const config::IdentityConfig& identity) {
   const auto method = request.method();
   if (method != http::verb::get && method != http::verb::head) return RequestCacheability::kBypassMethod;
   if (request.find(http::field::upgrade) != request.end()) return RequestCacheability::kBypassUpgrade;
   if (parse_cache_control(request).no_store) return RequestCacheability::kBypassNoStore;
-  if (has_credentials(request) && !route.key.uses_user() && !route.shared) {
-    return RequestCacheability::kBypassCredentials;
-  }
+  if (route.shared || !has_credentials(request)) return RequestCacheability::kCacheable;
+  if (!route.key.uses_user()) return RequestCacheability::kBypassCredentials;
+  // {user} is "anon" for cookies it does not know: the app may know them (a renamed session
+  // cookie), and its answer would be stored as the anonymous one, for every anonymous caller.
+  if (unknown_cookies_only(request, identity)) return RequestCacheability::kBypassUnknownCookies;
   return RequestCacheability::kCacheable;
 }
 
@@ -162,6 +168,8 @@ const char* to_string(RequestCacheability value) {
       return "bypass_no_store";
     case RequestCacheability::kBypassUpgrade:
       return "bypass_upgrade";
+    case RequestCacheability::kBypassUnknownCookies:
+      return "bypass_unknown_cookies";
   }
   return "unknown";
 }

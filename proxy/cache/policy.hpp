@@ -17,11 +17,15 @@ enum class RequestCacheability {
   kBypassCredentials,  // carries credentials and the route has neither {user} nor shared: true
   kBypassNoStore,      // request Cache-Control: no-store (RFC 9111 §5.2.1.5)
   kBypassUpgrade,      // an Upgrade request (WebSocket) is never cached
+  kBypassUnknownCookies,  // a {user} route (not shared), no Authorization, and cookies none of
+                          // which is in identity.cookies: {user} would be "anon" for a caller
+                          // the app may know by them
 };
 
 // Precondition: `route` matched this request. Checks method, Upgrade, no-store, then
-// credentials; returns the first that fails.
-RequestCacheability request_cacheability(const http::request_header<>& request, const config::Route& route);
+// credentials (with `identity`: which cookies name a caller); returns the first that fails.
+RequestCacheability request_cacheability(const http::request_header<>& request, const config::Route& route,
+                                         const config::IdentityConfig& identity);
 
 enum class ResponseStorability {
   kStorable,   // may be stored
@@ -33,7 +37,8 @@ enum class ResponseStorability {
   kSetCookie,  // Set-Cookie present
   kTooLarge,   // body over the route's limit (or Content-Length says so)
   kVary,       // Vary: *, or a header the key does not render (RFC 9111 §4.1); Accept-Encoding
-               // is exempt (stripped upstream), Cookie/Authorization too when {user} or shared
+               // is exempt (stripped upstream), Cookie/Authorization too on a {user} route
+               // that is not shared (never on a shared one: it would serve them to everyone)
   kEncoded,    // Content-Encoding other than identity: the app ignored the stripped
                // Accept-Encoding, and such a body cannot be served to every client
 };

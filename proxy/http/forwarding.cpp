@@ -27,6 +27,49 @@ bool is_hop_by_hop(http::field name) {
   }
 }
 
+// Which client fields reach the app (docs/HARDENING.md, "Forwarded headers").
+enum class FieldOrigin {
+  kClient,          // the client's own: forwarded
+  kTrustedProxy,    // a claim only a front proxy may make: dropped unless trust_forwarded_headers
+  kNeverForwarded,  // dropped always (answered by the proxy, or it would override the request line)
+};
+
+// Claims about the connection and the URL prefix that Werkzeug's ProxyFix and other
+// frameworks believe. X-Forwarded-For/-Proto/-Host are set by the proxy itself.
+constexpr std::string_view kTrustedProxyFields[] = {
+    "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Server", "X-Forwarded-Scheme", "X-Forwarded-Ssl",
+    "X-Url-Scheme",     "X-Real-IP",          "X-Host",             "Cf-Visitor",         "Front-End-Https",
+};
+// Rewrite the URL or the method of the request line that foilcache routed and keyed on.
+constexpr std::string_view kRequestLineOverrides[] = {
+    "X-Original-URL", "X-Rewrite-URL", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
+};
+
+FieldOrigin classify(const http::fields::value_type& field) {
+  switch (field.name()) {
+    case http::field::expect:
+      return FieldOrigin::kNeverForwarded;  // the proxy answers 100 Continue itself
+    case http::field::forwarded:
+      return FieldOrigin::kTrustedProxy;
+    case http::field::unknown:
+      break;
+    default:
+      return FieldOrigin::kClient;
+  }
+  const std::string_view name = field.name_string();
+  // A WSGI server maps X_Forwarded_Prefix and X-Forwarded-Prefix to one environ key: a name
+  // with '_' would slip past every rule here (nginx drops them too: underscores_in_headers).
+  if (name.find('_') != std::string_view::npos) return FieldOrigin::kNeverForwarded;
+  const auto named = [&](std::string_view other) { return iequals(name, other); };
+  if (std::any_of(std::begin(kRequestLineOverrides), std::end(kRequestLineOverrides), named)) {
+    return FieldOrigin::kNeverForwarded;
+  }
+  if (std::any_of(std::begin(kTrustedProxyFields), std::end(kTrustedProxyFields), named)) {
+    return FieldOrigin::kTrustedProxy;
+  }
+  return FieldOrigin::kClient;
+}
+
 }  // namespace
 
 void strip_hop_by_hop(http::fields& fields, bool keep_upgrade) {
@@ -64,13 +107,17 @@ void prepare_upstream_request(http::request_header<>& request, const ClientInfo&
   // As in strip_hop_by_hop: usually none of the fields removed below is there, and one
   // pass over the fields is cheaper than a tree lookup for each of them.
   const bool any_removed = std::any_of(request.begin(), request.end(), [&](const auto& field) {
-    if (field.name() == http::field::expect) return true;
-    if (trust_forwarded) return false;
-    const auto name = field.name_string();
-    return field.name() == http::field::forwarded || beast::iequals(name, "X-Forwarded-Port") ||
-           beast::iequals(name, "X-Real-IP") || beast::iequals(name, "Cf-Visitor");
+    const auto origin = classify(field);
+    return origin == FieldOrigin::kNeverForwarded || (origin == FieldOrigin::kTrustedProxy && !trust_forwarded);
   });
-  if (any_removed) request.erase(http::field::expect);
+  if (any_removed) {
+    for (auto it = request.begin(); it != request.end();) {
+      const auto origin = classify(*it);
+      const bool drop =
+          origin == FieldOrigin::kNeverForwarded || (origin == FieldOrigin::kTrustedProxy && !trust_forwarded);
+      it = drop ? request.erase(it) : std::next(it);
+    }
+  }
 
   std::string xff;
   if (auto it = request.find("X-Forwarded-For"); it != request.end() && trust_forwarded) {
@@ -81,12 +128,6 @@ void prepare_upstream_request(http::request_header<>& request, const ClientInfo&
   request.set("X-Forwarded-For", xff);
 
   if (!trust_forwarded) {
-    if (any_removed) {
-      request.erase(http::field::forwarded);
-      request.erase("X-Forwarded-Port");
-      request.erase("X-Real-IP");
-      request.erase("Cf-Visitor");
-    }
     request.set("X-Forwarded-Proto", client.scheme);
     if (auto host = request.find(http::field::host); host != request.end()) {
       // set() copies the value before it removes an older X-Forwarded-Host; Host stays.

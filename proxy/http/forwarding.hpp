@@ -25,9 +25,14 @@ struct ClientInfo {
 // - strips hop-by-hop fields (keeps Upgrade for WebSocket when `keep_upgrade`);
 // - appends the client address to X-Forwarded-For;
 // - unless `trust_forwarded`, replaces X-Forwarded-Proto / X-Forwarded-Host with what the
-//   proxy itself saw (scheme, Host) and removes Forwarded, X-Forwarded-Port, X-Real-IP and
-//   Cf-Visitor, so a client cannot forge the scheme or host the app embeds in its responses;
-// - removes Expect: 100-continue (the proxy answers 100 itself before reading the body).
+//   proxy itself saw (scheme, Host) and removes Forwarded, X-Forwarded-Port, -Prefix,
+//   -Server, -Scheme, -Ssl, X-Url-Scheme, X-Real-IP, X-Host, Cf-Visitor and Front-End-Https,
+//   so a client cannot forge the scheme, host or prefix the app embeds in its responses
+//   (the app runs ProxyFix(x_prefix=1));
+// - always removes X-Original-URL, X-Rewrite-URL, X-HTTP-Method-Override, X-HTTP-Method,
+//   X-Method-Override (they would override the request line the proxy routed and keyed on),
+//   every field whose name holds '_' (a WSGI server reads it as the '-' spelling), and
+//   Expect: 100-continue (the proxy answers 100 itself before reading the body).
 void prepare_upstream_request(http::request_header<>& request, const ClientInfo& client, bool trust_forwarded,
                               bool keep_upgrade);
 

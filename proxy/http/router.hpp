@@ -38,8 +38,17 @@ struct Decision {
 // Upgrade, then routes, else pass. The views point into `request`'s target.
 Decision decide(const config::Config& config, const http::request_header<>& request);
 
-// True for the paths the proxy answers itself and never forwards.
+// True for the paths the proxy answers itself and never forwards (`path` as spelled).
 bool is_own_path(std::string_view path);
+
+// The path as the app routes it: percent-decoded the way Werkzeug decodes PATH_INFO
+// (config/percent_decode.hpp: %2F is a '/'), repeated slashes merged, "." and ".."
+// segments resolved (RFC 3986 §5.2.4), so `/api/%63ache//./clear` is `/api/cache/clear`.
+std::string normalised_path(std::string_view raw);
+
+// True when `raw` (no query) is one of the proxy's own paths in another spelling: not own
+// as spelled, own once normalised. Such a request is refused, never forwarded.
+bool is_own_path_in_disguise(std::string_view raw);
 // True for /api/cache and /api/cache/... (the admin API and the webhook).
 bool is_admin_path(std::string_view path);
 

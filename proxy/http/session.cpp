@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "proxy/http/read_header.hpp"
+#include "proxy/http/request_checks.hpp"
 #include "proxy/http/responses.hpp"
 #include "proxy/log/access_log.hpp"
 #include "proxy/metrics/metrics.hpp"
@@ -18,7 +19,9 @@ void count_error(const SessionContext& context, metrics::ErrorKind kind) {
 }
 
 metrics::ErrorKind error_kind_for_parse_error(const error_code& ec) {
-  if (ec == http::error::header_limit) return metrics::ErrorKind::kHeaderTooLarge;
+  if (ec == http::error::header_limit || ec == make_error_code(ReadError::kUriTooLong)) {
+    return metrics::ErrorKind::kHeaderTooLarge;
+  }
   if (ec == http::error::body_limit) return metrics::ErrorKind::kBodyTooLarge;
   return metrics::ErrorKind::kBadRequest;
 }
@@ -44,12 +47,13 @@ bool is_closed(const error_code& ec) {
          ec == net::error::operation_aborted;
 }
 
-// Answers a request header that could not be read: 408 (timed out), 431, 413 or 400.
+// Answers a request header that could not be read: 408 (part of it came, then it timed
+// out, as nginx answers), 414, 431, 413 or 400.
 net::awaitable<Outcome> reject_header(beast::tcp_stream& stream, const SessionContext& context,
                                       const config::Config& config, const error_code& ec) {
   const bool timeout = ec == beast::error::timeout;
   count_error(context, timeout ? metrics::ErrorKind::kClientTimeout : error_kind_for_parse_error(ec));
-  const auto status = timeout ? http::status::request_timeout : status_for_parse_error(ec);
+  const auto status = status_for_parse_error(ec);
   Outcome rejected;
   rejected.status = static_cast<unsigned>(status);
   // A named local: GCC 12 destroys some temporaries of a co_await expression twice.
@@ -57,6 +61,32 @@ net::awaitable<Outcome> reject_header(beast::tcp_stream& stream, const SessionCo
   rejected.bytes =
       co_await write_simple(stream, config.timeouts.write, status, std::move(body), "application/json", false);
   co_return rejected;
+}
+
+// Answers a request the front door did not accept: a refusal (its framing, target or Host),
+// after which the connection closes, since what follows it on the stream cannot be trusted
+// to be a request; or `OPTIONS *`, which the proxy answers for itself with an empty 200.
+net::awaitable<Outcome> answer_unrouted(beast::tcp_stream& stream, const SessionContext& context,
+                                        const config::Config& config, const Admission& admission,
+                                        const http::request_parser<http::empty_body>& parser) {
+  Outcome answered;
+  answered.status = static_cast<unsigned>(admission.status);
+  if (admission.verdict == Admission::Verdict::kAnswerServerOptions) {
+    // A body would have to be read first: such a request is answered, then the connection ends.
+    answered.keep_alive = parser.get().keep_alive() && parser.is_done() && !context.drain.is_draining();
+    http::response<http::empty_body> res{http::status::ok, 11};
+    res.keep_alive(answered.keep_alive);
+    res.content_length(0);
+    stream.expires_after(config.timeouts.write);
+    auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
+    if (ec) answered.keep_alive = false;
+    co_return answered;
+  }
+  count_error(context, metrics::ErrorKind::kBadRequest);
+  std::string body = json_error_body(admission.reason);  // a named local (GCC 12)
+  answered.bytes = co_await write_simple(stream, config.timeouts.write, admission.status, std::move(body),
+                                         "application/json", false);
+  co_return answered;
 }
 
 }  // namespace
@@ -91,8 +121,8 @@ net::awaitable<void> serve_connection(tcp::socket socket, const SessionContext& 
     const auto started = std::chrono::steady_clock::now();
     http::request_parser<http::empty_body> parser;
     parser.body_limit(config.limits.max_body_bytes);
-    stream.expires_after(config.timeouts.read_header);
-    const auto hec = co_await read_header(stream, buffer, parser, config.limits.max_header_bytes);
+    const auto hec = co_await read_header_within(stream, buffer, parser, config.limits.max_header_bytes,
+                                                 config.timeouts.read_header);
     if (is_closed(hec)) co_return;
     if (hec) {
       // No complete request line: nothing of the request is logged but the answer.
@@ -101,12 +131,19 @@ net::awaitable<void> serve_connection(tcp::socket socket, const SessionContext& 
       co_return;
     }
 
-    // Phase 3: the handler of the request's target writes the answer.
-    const auto& request = parser.get();
+    // Phase 3: the front door's checks, then the handler of the request's target writes
+    // the answer.
+    auto& request = parser.get();
     // Copied before the handler moves the request on (buffers reused across requests).
     if (config.log.access) {
       logged_method.assign(request.method_string());
       logged_target.assign(log::loggable_target(request.target()));
+    }
+    if (const Admission admission = admit(request, parser.content_length()); !admission.accepted()) {
+      const Outcome answered = co_await answer_unrouted(stream, context, config, admission, parser);
+      log_access(context, config, logged_method, logged_target, answered, started);
+      if (!answered.keep_alive) break;
+      continue;
     }
     const std::shared_ptr<const Snapshot> snapshot = context.slot.current;
     const Decision decision = decide(*snapshot->config, request);

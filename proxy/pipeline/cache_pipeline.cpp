@@ -43,7 +43,8 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
   ForwardPlan plan;
   plan.x_cache = "BYPASS";
   // request_cache_filter
-  if (req.has_body || cache::request_cacheability(request, route) != cache::RequestCacheability::kCacheable) {
+  const auto cacheability = cache::request_cacheability(request, route, req.config.identity);
+  if (req.has_body || cacheability != cache::RequestCacheability::kCacheable) {
     co_return co_await forwarder_.forward(req, plan);
   }
   req.accepts_gzip = cache::accepts_gzip(request[http::field::accept_encoding]);

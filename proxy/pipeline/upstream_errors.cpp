@@ -20,6 +20,11 @@ FailureAnswer classify_failure(upstream::Failure failure, const error_code& ec) 
       out.status = http::status::request_timeout;
       out.message = "request body timed out";
       return out;
+    case Failure::kBadBody:
+      out.kind = metrics::ErrorKind::kBadRequest;
+      out.status = http::status::bad_request;
+      out.message = "malformed request body";
+      return out;
     case Failure::kClientGone:
     case Failure::kNone:
       out.counted = false;

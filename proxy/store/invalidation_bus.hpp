@@ -4,6 +4,13 @@
 // every acknowledgement. Each instance publishes a heartbeat every max_staleness / 4 so
 // every L1 can tell it still hears the channel (store::L1 trusts itself only then).
 //
+// Store data loss (FLUSHALL, failover to an empty replica) restarts the generations below
+// what the L1s heard, so tag invalidations would stop reaching them: every heartbeat and
+// every broadcast first reads the store's epoch (InvalidationChannel::epoch), an L1 that
+// sees another one empties itself (L1::observe_epoch), and every message carries the
+// sender's epoch so the receivers that have not noticed yet do the same before they
+// acknowledge.
+//
 // Threading: one bus per io thread, used on that thread; the L1 is shared (thread-safe).
 #pragma once
 
@@ -32,6 +39,9 @@ class InvalidationBus {
   // serves what was invalidated (one that did not hear it stops trusting its L1 by then).
   net::awaitable<void> broadcast(Invalidation message);
 
+  // Reads the store's epoch and lets the L1 compare it with the last one seen.
+  net::awaitable<void> check_epoch();
+
   // Empties this process's L1 without telling anyone: an invalidation that could not reach
   // the store has no generation to publish, but this replica at least serves nothing it
   // covered.
@@ -50,6 +60,9 @@ class InvalidationBus {
   void set_max_staleness(config::Duration max_staleness) { max_staleness_ = max_staleness; }
 
  private:
+  // `id` with "@<epoch>" appended when the L1 knows the store's epoch.
+  std::string stamped(std::string id) const;
+
   net::any_io_executor executor_;
   L1* l1_;
   InvalidationChannel* channel_;

@@ -27,6 +27,7 @@ EntryPtr L1::get(std::string_view key) {
 
 void L1::put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) {
   if (!entry || !trusted() || !current(*entry)) return;  // fetched before an invalidation
+  if (entry->stored_at_ms <= admit_after_ms_.load(std::memory_order_acquire)) return;  // before a data loss
   cache_.put(std::move(key), std::move(entry), keep);
 }
 
@@ -70,6 +71,26 @@ void L1::heard() {
 void L1::resubscribed() {
   cache_.clear();
   lost_.store(true, std::memory_order_relaxed);
+}
+
+bool L1::observe_epoch(std::string_view epoch) {
+  std::lock_guard lock(epoch_mutex_);
+  if (epoch == epoch_) return false;
+  const bool lost = !epoch_.empty();
+  epoch_ = std::string(epoch);
+  if (!lost) return false;
+  // Refuse first, then empty: an entry admitted in between would be one built before.
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.system_now().time_since_epoch()).count();
+  admit_after_ms_.store(now_ms, std::memory_order_release);
+  for (auto& generation : generations_) generation.store(0, std::memory_order_release);
+  cache_.clear();
+  return true;
+}
+
+std::string L1::epoch() const {
+  std::lock_guard lock(epoch_mutex_);
+  return epoch_;
 }
 
 bool L1::trusted() const {

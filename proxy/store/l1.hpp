@@ -25,6 +25,7 @@
 #include <functional>
 #include <array>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,16 @@ class L1 {
   // True while the channel was heard within max_staleness.
   bool trusted() const;
 
+  // The store's epoch (InvalidationChannel::epoch), as heard from the store or a message.
+  // Another one than the last seen means the store lost its data (FLUSHALL, a failover to an
+  // empty replica) and restarted its generations below those heard: everything held is
+  // emptied, the generations heard are forgotten, and entries built before now (which
+  // may record generations from before the loss) are no longer admitted. True when that
+  // happened. The first epoch seen is only remembered.
+  bool observe_epoch(std::string_view epoch);
+  // The last epoch seen ("" before any).
+  std::string epoch() const;
+
   const config::L1Config& config() const { return config_; }
   MemoryCache& cache() { return cache_; }
 
@@ -67,6 +78,10 @@ class L1 {
   MemoryCache cache_;
   std::atomic<std::int64_t> last_heard_ns_{std::numeric_limits<std::int64_t>::min()};
   std::atomic<bool> lost_{true};  // not heard within the bound since the last clear
+  mutable std::mutex epoch_mutex_;
+  std::string epoch_;  // guarded by epoch_mutex_
+  // Entries stored at or before this (unix ms) are not admitted: built before a data loss.
+  std::atomic<std::int64_t> admit_after_ms_{std::numeric_limits<std::int64_t>::min()};
   // True when every tag of `entry` is at the latest generation heard.
   bool current(const Entry& entry) const;
   std::atomic<std::uint64_t>& slot(std::string_view tag) const;

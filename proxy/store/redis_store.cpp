@@ -75,6 +75,7 @@ net::awaitable<std::optional<std::vector<std::uint64_t>>> RedisStore::generation
 }
 
 net::awaitable<GetResult> RedisStore::get(std::string key, std::span<const std::string> tags) {
+  if (key.starts_with(kInternalMark)) co_return GetResult{};  // foilcache's own key: never an entry (del)
   // The entry and its route's tag generations in one round trip: GET key, GET gen... The
   // hit path's allocations are kept down: every key is written into one buffer, and the
   // commands sit on the coroutine frame for up to kInlineCommands (vectors beyond that).
@@ -164,6 +165,9 @@ net::awaitable<StoreStatus> RedisStore::put(std::string key, EntryPtr entry, std
 }
 
 net::awaitable<StoreStatus> RedisStore::del(std::string key) {
+  // Entry keys never start with '@' (templates refuse it, values escape it): such a key
+  // names a generation, the stats or a lock, whose loss would resurrect invalidated entries.
+  if (key.starts_with(kInternalMark)) co_return StoreStatus::kNotFound;
   const std::string full = full_key(key);
   const std::array<std::string_view, 2> argv{"UNLINK", full};
   redis::Result result = co_await client_->command(argv);
@@ -253,6 +257,16 @@ net::awaitable<std::optional<std::int64_t>> RedisStore::acknowledgements(std::st
   const auto text = result.reply.str();
   std::from_chars(text.data(), text.data() + text.size(), value);
   co_return value;
+}
+
+net::awaitable<std::optional<std::string>> RedisStore::epoch(std::string candidate) {
+  const std::string key = prefix_ + "@epoch";
+  const std::array<std::string_view, 5> argv{"SET", key, candidate, "NX", "GET"};
+  redis::Result result = co_await client_->command(argv);
+  if (result.ec || result.reply.is_error()) co_return std::nullopt;
+  if (result.reply.is_nil()) co_return candidate;  // there was none: ours now
+  if (result.reply.type != redis::ReplyType::kString) co_return std::nullopt;
+  co_return std::string(result.reply.str());
 }
 
 net::awaitable<LockResult> RedisStore::try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) {

@@ -20,6 +20,8 @@ namespace foilcache::store {
 //   <prefix>@stats      the shared counters (a hash; HINCRBY)
 //   <prefix>@lock:<key> the coalescing lock of an entry (SET NX PX GET; a token or "pass")
 //   <prefix>@ack:<id>   how many instances applied an invalidation message (INCR, 10 s TTL)
+//   <prefix>@epoch      a token written when the key is missing (SET NX GET; no TTL): a
+//                       changed or missing one means Redis lost its data (InvalidationBus)
 // and the pub/sub channel <prefix>@invalidate (store::InvalidationBus).
 // Admin scans (clear, pattern, count) skip them. Every command names one key, so the
 // layout works unchanged on a Redis Cluster.
@@ -29,7 +31,8 @@ namespace foilcache::store {
 //   caller refetches and the next put overwrites it; corrupt_entries() counts them.
 // - invalidate_tag: INCR <prefix>@gen:<tag>.
 // - put: SET key value PX keep (keep <= 0: nothing stored, kOk).
-// - del: UNLINK (kOk if a key was removed, kNotFound otherwise).
+// - del: UNLINK (kOk if a key was removed, kNotFound otherwise); a key naming foilcache's
+//   own (starting with '@') is never an entry: kNotFound, nothing touched.
 // - any client error (not connected, timeout, lost connection) or error reply: kUnavailable.
 // Threading: the client's io_context thread only (see RedisClient).
 class RedisStore final : public EntryStore, public FetchLock, public SharedCounters, public InvalidationChannel {
@@ -47,6 +50,8 @@ class RedisStore final : public EntryStore, public FetchLock, public SharedCount
   net::awaitable<std::optional<std::int64_t>> publish(std::string message) override;
   net::awaitable<void> acknowledge(std::string id) override;
   net::awaitable<std::optional<std::int64_t>> acknowledgements(std::string id) override;
+  // SET <prefix>@epoch candidate NX GET: the token held, or `candidate` if there was none.
+  net::awaitable<std::optional<std::string>> epoch(std::string candidate) override;
   // The invalidation channel: <prefix>@invalidate.
   std::string channel() const { return prefix_ + "@invalidate"; }
   net::awaitable<LockResult> try_lock(std::string key, std::string token, std::chrono::milliseconds ttl) override;

@@ -131,6 +131,10 @@ class InvalidationChannel {
   virtual net::awaitable<void> acknowledge(std::string id) = 0;
   // How many receivers acknowledged `id`; nullopt when unavailable.
   virtual net::awaitable<std::optional<std::int64_t>> acknowledgements(std::string id) = 0;
+  // The back-end's epoch: a token kept with the data since the back-end last lost it (a
+  // flush, a failover to an empty replica). Answers the token held, first storing
+  // `candidate` when there is none; nullopt when unavailable.
+  virtual net::awaitable<std::optional<std::string>> epoch(std::string candidate) = 0;
 };
 
 // One io thread's storage: the entries and, for a back-end shared by several instances,

@@ -1,5 +1,6 @@
 #include "proxy/upstream/client.hpp"
 
+#include "proxy/http/read_deadline.hpp"
 #include "proxy/http/responses.hpp"
 
 namespace foilcache::upstream {
@@ -10,6 +11,16 @@ namespace {
 constexpr std::size_t kUpstreamHeaderLimit = 64 * 1024;
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
+
+// Why reading the client's body failed: over the limit, too slow, malformed (a parse error:
+// bad chunk size, chunk extension, trailer...) or gone (partial_message, a reset).
+Failure client_read_failure(const error_code& ec) {
+  if (ec == http::error::body_limit) return Failure::kBodyTooLarge;
+  if (ec == beast::error::timeout) return Failure::kClientTimeout;
+  const bool parse_error = ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+                           ec != http::error::partial_message && ec != http::error::end_of_stream;
+  return parse_error ? Failure::kBadBody : Failure::kClientGone;
+}
 
 }  // namespace
 
@@ -35,6 +46,16 @@ bool should_retry(bool retryable, bool has_body, bool reused, int attempt, Failu
 net::awaitable<void> Client::send(Answer& answer, http::request<http::empty_body>& request, ClientBody* body,
                                   SendOptions options) {
   answer.started = std::chrono::steady_clock::now();
+  BufferedRequest buffered;
+  if (body != nullptr && !body->parser.chunked() && body->parser.content_length().value_or(0) <= kBufferedBodyBytes) {
+    co_await buffer_body(answer, *body, options, buffered);
+    if (answer.failure != Failure::kNone) {
+      answer.elapsed = std::chrono::steady_clock::now() - answer.started;
+      co_return;
+    }
+  }
+  const bool has_body = body != nullptr;
+  if (buffered) body = nullptr;  // what is left to send is in `buffered`
   for (int attempt = 0;; ++attempt) {
     auto [ec, connection] = co_await pool_.acquire(options.fresh || attempt > 0);
     if (ec) {
@@ -44,8 +65,8 @@ net::awaitable<void> Client::send(Answer& answer, http::request<http::empty_body
     }
     answer.connection = std::move(connection);
     const bool reused = answer.connection->reused;
-    co_await send_once(answer, request, body, options);
-    if (!should_retry(options.retryable, body != nullptr, reused, attempt, answer.failure, answer.ec)) break;
+    co_await send_once(answer, request, body, buffered, options);
+    if (!should_retry(options.retryable, has_body, reused, attempt, answer.failure, answer.ec)) break;
     answer.failure = Failure::kNone;
     answer.ec = {};
     answer.parser.reset();
@@ -54,9 +75,17 @@ net::awaitable<void> Client::send(Answer& answer, http::request<http::empty_body
 }
 
 net::awaitable<void> Client::send_once(Answer& answer, http::request<http::empty_body>& request, ClientBody* body,
-                                       const SendOptions& options) {
+                                       const BufferedRequest& buffered, const SendOptions& options) {
   auto& stream = answer.connection->stream;
-  if (body == nullptr) {
+  if (buffered) {
+    stream.expires_after(options.timeouts->upstream_response);
+    auto [ec, n] = co_await http::async_write(stream, buffered->get(), kNoThrow);
+    if (ec) {
+      answer.failure = Failure::kSend;
+      answer.ec = ec;
+      co_return;
+    }
+  } else if (body == nullptr) {
     http::request_serializer<http::empty_body> serializer{request};
     stream.expires_after(options.timeouts->upstream_response);
     auto [ec, n] = co_await http::async_write(stream, serializer, kNoThrow);
@@ -88,16 +117,32 @@ net::awaitable<void> Client::stream_body(Answer& answer, ClientBody& body, const
   relay.write_timeout = options.timeouts->upstream_response;
   const auto result =
       co_await http_util::relay_message(body.stream, body.buffer, body_parser, answer.connection->stream, relay);
-  if (result.read_error == http::error::body_limit) {
-    answer.failure = Failure::kBodyTooLarge;
-  } else if (result.read_error == beast::error::timeout) {
-    answer.failure = Failure::kClientTimeout;
-  } else if (result.read_error) {
-    answer.failure = Failure::kClientGone;
-  } else if (result.write_error) {
-    answer.failure = Failure::kSend;
-  }
+  answer.failure = result.read_error ? client_read_failure(result.read_error)
+                  : result.write_error ? Failure::kSend
+                                       : Failure::kNone;
   answer.ec = result.read_error ? result.read_error : result.write_error;
+}
+
+net::awaitable<void> Client::buffer_body(Answer& answer, ClientBody& body, const SendOptions& options,
+                                         BufferedRequest& out) {
+  if (body.expect_continue) {
+    if (auto ec = co_await http_server::write_continue(body.stream, options.timeouts->write)) {
+      answer.failure = Failure::kClientGone;
+      answer.ec = ec;
+      co_return;
+    }
+  }
+  out.emplace(std::move(body.parser));
+  out->body_limit(body.max_body_bytes);
+  // One deadline for the whole body (it is small): a client dribbling a byte at a time is
+  // cut within read_body, and answered 408 on a connection still open.
+  http_server::ReadDeadline deadline(body.stream, options.timeouts->read_body);
+  auto [ec, n] = co_await http::async_read(body.stream, body.buffer, *out, kNoThrow);
+  if (deadline.finish()) ec = beast::error::timeout;
+  if (ec) {
+    answer.failure = client_read_failure(ec);
+    answer.ec = ec;
+  }
 }
 
 net::awaitable<void> Client::read_header(Answer& answer, const SendOptions& options) {

@@ -25,6 +25,7 @@ enum class Failure {
   kResponse,       // the app closed, reset or timed out before its answer's header
   kBodyTooLarge,   // the client's body exceeded limits.max_body_bytes (413)
   kClientTimeout,  // the client was too slow sending its body (408)
+  kBadBody,        // the client's body is malformed (chunk framing): 400, the app's connection dropped
   kClientGone,     // the client went away while sending its body (nothing to answer)
 };
 
@@ -39,6 +40,11 @@ struct Answer {
   std::chrono::steady_clock::time_point started;  // when the exchange began
   std::chrono::nanoseconds elapsed{0};  // started to header read (or to the failure)
 };
+
+// Request bodies up to this size (a known Content-Length) are read whole from the client
+// before an app connection is taken, so a slow client holds no app worker while it sends
+// (nginx's proxy_request_buffering); larger and chunked ones stream.
+inline constexpr std::uint64_t kBufferedBodyBytes = 64 * 1024;
 
 // A client body to stream to the app with the request.
 struct ClientBody {
@@ -62,8 +68,8 @@ class Client {
  public:
   explicit Client(Pool& pool) : pool_(pool) {}
 
-  // Sends `request` (and streams `body` from the client when given) and reads the answer's
-  // header. Retried once, on a fresh connection, only when `retryable`, there is no body,
+  // Sends `request` (and its `body` from the client when given: read whole first when its
+  // length is at most kBufferedBodyBytes, else streamed) and reads the answer's header. Retried once, on a fresh connection, only when `retryable`, there is no body,
   // the connection was reused from the pool, and nothing of the answer arrived (a reused
   // connection the app closed meanwhile; RFC 9110 §9.2.2): never a timeout, never a POST.
   // Precondition: `request` is the prepared upstream header; with `body`, it is the header
@@ -86,8 +92,13 @@ class Client {
   void release(Answer& answer);
 
  private:
+  using BufferedRequest = std::optional<http::request_parser<http::string_body>>;
   net::awaitable<void> send_once(Answer& answer, http::request<http::empty_body>& request, ClientBody* body,
-                                 const SendOptions& options);
+                                 const BufferedRequest& buffered, const SendOptions& options);
+  // Reads a small body whole from the client into `out` (100 Continue first when asked),
+  // within timeouts.read_body for all of it, before any app connection is taken.
+  net::awaitable<void> buffer_body(Answer& answer, ClientBody& body, const SendOptions& options,
+                                   BufferedRequest& out);
   net::awaitable<void> stream_body(Answer& answer, ClientBody& body, const SendOptions& options);
   net::awaitable<void> read_header(Answer& answer, const SendOptions& options);
 

@@ -8,7 +8,11 @@ namespace foilcache::upstream {
 
 Pool::Pool(net::any_io_executor ex, config::UpstreamAddress address, config::TimeoutsConfig timeouts,
            std::size_t max_idle)
-    : executor_(std::move(ex)), address_(std::move(address)), timeouts_(timeouts), max_idle_(max_idle) {}
+    : executor_(std::move(ex)),
+      address_(std::move(address)),
+      timeouts_(timeouts),
+      max_idle_(max_idle),
+      sweep_timer_(executor_) {}
 
 bool Pool::still_usable(Connection& connection) {
   // An idle keep-alive connection must have nothing to read: EOF or stray bytes mean the
@@ -54,6 +58,26 @@ void Pool::release(ConnectionPtr connection) {
   connection->buffer.shrink_to_fit();  // an idle connection keeps no streaming buffer
   connection->idle_since = std::chrono::steady_clock::now();
   idle_.push_back(std::move(connection));
+  if (!sweep_scheduled_) schedule_sweep();
+}
+
+void Pool::schedule_sweep() {
+  if (idle_.empty()) return;
+  sweep_scheduled_ = true;
+  sweep_timer_.expires_at(idle_.front()->idle_since + timeouts_.upstream_idle);
+  sweep_timer_.async_wait([this](const error_code& ec) {
+    if (ec) return;  // the pool is going away: `this` may be gone
+    sweep_scheduled_ = false;
+    sweep();
+  });
+}
+
+void Pool::sweep() {
+  const auto now = std::chrono::steady_clock::now();
+  std::size_t expired = 0;
+  while (expired < idle_.size() && now - idle_[expired]->idle_since >= timeouts_.upstream_idle) ++expired;
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(expired));  // closes them
+  schedule_sweep();
 }
 
 }  // namespace foilcache::upstream

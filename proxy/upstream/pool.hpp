@@ -39,6 +39,12 @@ class Pool {
   std::size_t idle_count() const { return idle_.size(); }
 
  private:
+  // Idle connections are closed once they sat for timeouts.upstream_idle, whether or not a
+  // request comes to take one: each holds an app worker or file descriptor. One timer, set
+  // for the oldest (idle_ is in release order).
+  void schedule_sweep();
+  void sweep();
+
   // True when the idle connection has not been closed or written to by the upstream.
   static bool still_usable(Connection& connection);
 
@@ -46,8 +52,10 @@ class Pool {
   config::UpstreamAddress address_;
   config::TimeoutsConfig timeouts_;
   std::size_t max_idle_;
-  std::vector<ConnectionPtr> idle_;  // LIFO: the warmest connection first
+  std::vector<ConnectionPtr> idle_;  // LIFO: the warmest connection last, the oldest first
   tcp::resolver::results_type endpoints_;
+  net::steady_timer sweep_timer_;
+  bool sweep_scheduled_ = false;
 };
 
 }  // namespace foilcache::upstream

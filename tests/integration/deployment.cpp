@@ -84,6 +84,7 @@ std::unique_ptr<test::Process> Deployment::launch(std::uint16_t port, const std:
   };
   for (const auto& kv : options_.env) process_options.env.push_back(kv);
   process_options.log_path = dir_.path() / log_name;
+  process_options.stdout_path = options_.stdout_path;
   auto process = std::make_unique<test::Process>(
       std::vector<std::string>{FOILCACHE_BIN, "--config", config_path_.string()}, process_options);
   const bool expect_redis = redis_ != nullptr;

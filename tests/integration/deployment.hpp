@@ -23,6 +23,7 @@ struct DeploymentOptions {
   std::string config_yaml;      // empty: the shipped conf/foilcache.yaml
   stub::StubOptions stub = fast_stub();
   std::vector<std::pair<std::string, std::string>> env;  // extra environment for foilcache
+  std::filesystem::path stdout_path;  // non-empty: foilcache's stdout alone goes here (stderr to its log)
   // Non-empty: foilcache gets it as FOILCACHE_WEBHOOK_SECRET, and the stub's library scan
   // delivers its signed webhook to foilcache with it (the updater's side).
   std::string webhook_secret;

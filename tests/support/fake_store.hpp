@@ -116,6 +116,15 @@ class FakeStore final : public store::EntryStore,
     acknowledged.push_back(std::move(id));
     co_return;
   }
+  // The epoch the back-end holds ("" : none yet, the next candidate is kept).
+  std::string held_epoch;
+  int epoch_calls = 0;
+  net::awaitable<std::optional<std::string>> epoch(std::string candidate) override {
+    ++epoch_calls;
+    if (down) co_return std::nullopt;
+    if (held_epoch.empty()) held_epoch = std::move(candidate);
+    co_return held_epoch;
+  }
   net::awaitable<std::optional<std::int64_t>> acknowledgements(std::string) override {
     if (on_ack_poll) on_ack_poll();
     if (down) co_return std::nullopt;

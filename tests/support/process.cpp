@@ -111,11 +111,20 @@ Process::Process(std::vector<std::string> argv, ProcessOptions options) : argv_(
 
   const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw errno_error("open " + log_path_.string());
+  const int out_fd = options.stdout_path.empty()
+                         ? log_fd
+                         : ::open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out_fd < 0) {
+    const auto error = errno_error("open " + options.stdout_path.string());
+    ::close(log_fd);
+    throw error;
+  }
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int report[2];  // the child writes errno here if exec fails; closed by a successful exec
   if (null_fd < 0 || ::pipe2(report, O_CLOEXEC) != 0) {
     const auto error = errno_error("Process setup");
     ::close(log_fd);
+    if (out_fd != log_fd) ::close(out_fd);
     if (null_fd >= 0) ::close(null_fd);
     throw error;
   }
@@ -125,6 +134,7 @@ Process::Process(std::vector<std::string> argv, ProcessOptions options) : argv_(
   if (pid < 0) {
     const auto error = errno_error("fork");
     ::close(log_fd);
+    if (out_fd != log_fd) ::close(out_fd);
     ::close(null_fd);
     ::close(report[0]);
     ::close(report[1]);
@@ -138,7 +148,7 @@ Process::Process(std::vector<std::string> argv, ProcessOptions options) : argv_(
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
     ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
+    ::dup2(out_fd, 1);
     ::dup2(log_fd, 2);
     ::dup2(report[1], 3);
     ::fcntl(3, F_SETFD, FD_CLOEXEC);
@@ -157,6 +167,7 @@ Process::Process(std::vector<std::string> argv, ProcessOptions options) : argv_(
   }
 
   ::close(log_fd);
+  if (out_fd != log_fd) ::close(out_fd);
   ::close(null_fd);
   ::close(report[1]);
   int child_errno = 0;

@@ -37,6 +37,7 @@ class TempDir {
 struct ProcessOptions {
   std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing) the test's environment
   std::filesystem::path log_path;  // stdout+stderr go here (appended); empty: a file in a fresh TempDir
+  std::filesystem::path stdout_path;  // non-empty: stdout alone goes here (appended), stderr to log_path
   std::filesystem::path cwd;       // empty: the test's working directory
 };
 

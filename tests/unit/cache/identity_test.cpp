@@ -27,6 +27,23 @@ bool credentials(const Headers& headers) {
   return has_credentials(fields);
 }
 
+bool unknown_only(const Headers& headers) {
+  http::fields fields;
+  for (const auto& [name, value] : headers) fields.insert(name, value);
+  return unknown_cookies_only(fields, identity_config());
+}
+
+TEST(Identity, AnonymousCallerWithUnknownCookiesIsTold) {
+  EXPECT_TRUE(unknown_only({{"Cookie", "theme=dark; _ga=123"}}));
+  EXPECT_TRUE(unknown_only({{"Cookie", "token"}}));
+  EXPECT_TRUE(unknown_only({{"Cookie", " sessions = x "}}));
+  EXPECT_FALSE(unknown_only({{"Cookie", "theme=dark; session=s"}}));
+  EXPECT_FALSE(unknown_only({{"Cookie", "theme=dark"}, {"Cookie", "remember_token=r"}}));
+  EXPECT_FALSE(unknown_only({{"Authorization", "Basic x"}, {"Cookie", "theme=dark"}}));
+  EXPECT_FALSE(unknown_only({{"Cookie", "; ;"}}));
+  EXPECT_FALSE(unknown_only({}));
+}
+
 TEST(Identity, NoCredentialsIsAnon) {
   EXPECT_EQ(id_of({}), "anon");
   EXPECT_EQ(id_of({{"User-Agent", "Tinfoil"}, {"Uid", "abc"}}), "anon");

@@ -48,8 +48,9 @@ TEST_P(PolicyRequestCacheabilityTest, Decides) {
   request.method(c.method);
   request.target("/api/x");
   for (const auto& [name, value] : c.headers) request.insert(name, value);
-  EXPECT_EQ(request_cacheability(request, make_route(c.route)), c.expected)
-      << to_string(request_cacheability(request, make_route(c.route)));
+  config::IdentityConfig identity;  // cookies: session, remember_token
+  const auto got = request_cacheability(request, make_route(c.route), identity);
+  EXPECT_EQ(got, c.expected) << to_string(got);
 }
 
 using RC = RequestCacheability;
@@ -89,6 +90,43 @@ INSTANTIATE_TEST_SUITE_P(
                                   RouteKind::kShared,
                                   http::verb::get,
                                   {{"Cookie", "session=s"}},
+                                  RC::kCacheable},
+                      RequestCase{"UnknownCookieOnUserRoute",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Cookie", "app_session=s; theme=dark"}},
+                                  RC::kBypassUnknownCookies},
+                      RequestCase{"CookieWithoutEqualsOnUserRoute",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Cookie", "opaque-token"}},
+                                  RC::kBypassUnknownCookies},
+                      RequestCase{"UnknownCookieInSecondFieldOnUserRoute",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Cookie", ";"}, {"Cookie", "sessionx=s"}},
+                                  RC::kBypassUnknownCookies},
+                      RequestCase{"ListedCookieOnUserRoute",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Cookie", "session=s"}},
+                                  RC::kCacheable},
+                      RequestCase{"ListedAmongUnknownCookiesOnUserRoute",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Cookie", "theme=dark; remember_token=r"}},
+                                  RC::kCacheable},
+                      RequestCase{"AuthorizationWithUnknownCookieOnUserRoute",
+                                  RouteKind::kUser,
+                                  http::verb::get,
+                                  {{"Authorization", "Basic x"}, {"Cookie", "theme=dark"}},
+                                  RC::kCacheable},
+                      RequestCase{"EmptyCookieOnUserRoute", RouteKind::kUser, http::verb::get, {{"Cookie", " ; "}},
+                                  RC::kCacheable},
+                      RequestCase{"UnknownCookieOnSharedRoute",
+                                  RouteKind::kShared,
+                                  http::verb::get,
+                                  {{"Cookie", "theme=dark"}},
                                   RC::kCacheable},
                       RequestCase{"RequestNoStore",
                                   RouteKind::kPlain,
@@ -211,11 +249,17 @@ INSTANTIATE_TEST_SUITE_P(
                      RS::kStorable},
         ResponseCase{"VaryCookieOnPlainRoute", RouteKind::kPlain, 200, {{"Vary", "Cookie"}}, 10, RS::kVary},
         ResponseCase{"VaryCookieOnUserRoute", RouteKind::kUser, 200, {{"Vary", "Cookie"}}, 10, RS::kStorable},
+        // shared: true says the caller does not matter; an answer that says otherwise would be
+        // served to everyone (README: "a Vary on a header the key does not contain").
         ResponseCase{"VaryAuthorizationOnSharedRoute",
                      RouteKind::kShared,
                      200,
                      {{"Vary", "Authorization"}},
                      10,
+                     RS::kVary},
+        ResponseCase{"VaryCookieOnSharedRoute", RouteKind::kShared, 200, {{"Vary", "Accept-Encoding, cookie"}}, 10,
+                     RS::kVary},
+        ResponseCase{"VaryAuthorizationOnUserRoute", RouteKind::kUser, 200, {{"Vary", "Authorization"}}, 10,
                      RS::kStorable},
         ResponseCase{"VaryRepeatedField",
                      RouteKind::kUser,
@@ -246,6 +290,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Policy, ToStringNamesEveryValue) {
   EXPECT_STREQ(to_string(RequestCacheability::kBypassCredentials), "bypass_credentials");
+  EXPECT_STREQ(to_string(RequestCacheability::kBypassUnknownCookies), "bypass_unknown_cookies");
   EXPECT_STREQ(to_string(ResponseStorability::kTooLarge), "too_large");
   EXPECT_STREQ(to_string(ResponseStorability::kEncoded), "encoded");
   EXPECT_STREQ(to_string(ResponseStorability::kContentType), "content_type");

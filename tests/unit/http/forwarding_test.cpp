@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace foilcache::http_util {
 namespace {
 
@@ -99,6 +103,44 @@ TEST(ForwardingPrepareUpstreamRequest, ExpectContinueIsAnsweredByTheProxy) {
   request.set(http::field::expect, "100-continue");
   prepare_upstream_request(request, {"127.0.0.1", "http"}, false, false);
   EXPECT_EQ(request.count(http::field::expect), 0u);
+}
+
+// Fields only a trusted front proxy may set, with the value a client would forge.
+const std::vector<std::pair<std::string, std::string>> kProxyClaims = {
+    {"X-Forwarded-Prefix", "/evil"},   {"X-Forwarded-Server", "evil.example"}, {"X-Forwarded-Scheme", "https"},
+    {"X-Forwarded-Ssl", "on"},         {"X-Url-Scheme", "https"},              {"X-Host", "evil.example"},
+    {"Front-End-Https", "on"},         {"x-forwarded-prefix", "/evil2"},
+};
+// Fields that would override the request line, and names with '_' (a WSGI server reads
+// X_Forwarded_Prefix as X-Forwarded-Prefix).
+const std::vector<std::pair<std::string, std::string>> kNeverForwarded = {
+    {"X-Original-URL", "/api/cache/clear"}, {"X-Rewrite-URL", "/admin"}, {"X-HTTP-Method-Override", "DELETE"},
+    {"X-HTTP-Method", "DELETE"},            {"X-Method-Override", "PUT"}, {"X_Forwarded_Prefix", "/evil"},
+    {"X_Forwarded_Host", "evil.example"},   {"Some_Header", "1"},
+};
+
+TEST(ForwardingPrepareUpstreamRequest, ProxyClaimsAreDroppedUnlessTrusted) {
+  for (const bool trust : {false, true}) {
+    auto request = base_request();
+    for (const auto& [name, value] : kProxyClaims) request.insert(name, value);
+    request.set("X-Kept", "1");
+    prepare_upstream_request(request, {"10.0.0.7", "http"}, trust, false);
+    for (const auto& [name, value] : kProxyClaims) {
+      EXPECT_EQ(request.count(name) != 0, trust) << name << (trust ? " trusted" : " untrusted");
+    }
+    EXPECT_EQ(request["X-Kept"], "1");
+  }
+}
+
+TEST(ForwardingPrepareUpstreamRequest, RequestLineOverridesAndUnderscoresNeverReachTheApp) {
+  for (const bool trust : {false, true}) {
+    auto request = base_request();
+    for (const auto& [name, value] : kNeverForwarded) request.insert(name, value);
+    prepare_upstream_request(request, {"10.0.0.7", "http"}, trust, false);
+    for (const auto& [name, value] : kNeverForwarded) EXPECT_EQ(request.count(name), 0u) << name;
+    EXPECT_EQ(request[http::field::accept], "application/json");
+    EXPECT_EQ(request[http::field::host], "library.example:8080");
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "proxy/config/config_loader.hpp"
 
 namespace foilcache::http_server {
@@ -101,6 +103,47 @@ TEST(RouterOwnPaths, AreNeverForwarded) {
   EXPECT_TRUE(is_admin_path("/api/cache"));
   EXPECT_FALSE(is_admin_path("/metrics"));
 }
+
+}  // namespace
+}  // namespace foilcache::http_server
+
+namespace foilcache::http_server {
+namespace {
+
+struct SpellingCase {
+  const char* raw;
+  const char* normalised;
+  bool disguised;  // an own path in another spelling
+};
+
+class RouterOwnPathSpelling : public ::testing::TestWithParam<SpellingCase> {};
+
+TEST_P(RouterOwnPathSpelling, IsSeenAsTheAppWouldRouteIt) {
+  EXPECT_EQ(normalised_path(GetParam().raw), GetParam().normalised);
+  EXPECT_EQ(is_own_path_in_disguise(GetParam().raw), GetParam().disguised);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Paths, RouterOwnPathSpelling,
+    ::testing::Values(SpellingCase{"/metrics", "/metrics", false},  // as spelled: own, not disguised
+                      SpellingCase{"/api/cache/keys/a%3Ab", "/api/cache/keys/a:b", false},
+                      SpellingCase{"/%6detrics", "/metrics", true}, SpellingCase{"/%6Detrics", "/metrics", true},
+                      SpellingCase{"/api/%63ache/clear", "/api/cache/clear", true},
+                      SpellingCase{"/api/cache%2Fclear", "/api/cache/clear", true},
+                      SpellingCase{"/api/cache%2fclear", "/api/cache/clear", true},
+                      SpellingCase{"/api/%63ache", "/api/cache", true},
+                      SpellingCase{"//metrics", "/metrics", true}, SpellingCase{"/api//cache/info", "/api/cache/info", true},
+                      SpellingCase{"/./healthz", "/healthz", true}, SpellingCase{"/x/../readyz", "/readyz", true},
+                      SpellingCase{"/../../metrics", "/metrics", true},
+                      SpellingCase{"/metrics/", "/metrics/", false},  // another route to the app
+                      SpellingCase{"/api/library/%70aged", "/api/library/paged", false},
+                      SpellingCase{"/api/cachex", "/api/cachex", false},
+                      SpellingCase{"/%2", "/%2", false}, SpellingCase{"/", "/", false}),
+    [](const auto& info) {
+      std::string name;
+      for (const char c : std::string_view(info.param.raw)) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return name + "_" + std::to_string(info.index);
+    });
 
 }  // namespace
 }  // namespace foilcache::http_server

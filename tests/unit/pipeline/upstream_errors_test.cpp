@@ -58,6 +58,8 @@ INSTANTIATE_TEST_SUITE_P(
              413, "request body too large"},
         Case{"ClientTooSlow", Failure::kClientTimeout, kTimeout, true, K::kClientTimeout, false, true, 408,
              "request body timed out"},
+        Case{"MalformedBody", Failure::kBadBody, http::error::bad_chunk, true, K::kBadRequest, false, true, 400,
+             "malformed request body"},
         Case{"ClientGone", Failure::kClientGone, kReset, false, K::kBadRequest, false, false, 0, ""}),
     [](const auto& info) { return std::string(info.param.name); });
 

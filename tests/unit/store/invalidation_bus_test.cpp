@@ -114,6 +114,7 @@ TEST_F(InvalidationBusTest, ResubscribingEmptiesTheL1) {
 TEST_F(InvalidationBusTest, HeartbeatPublishesUntilStopped) {
   std::atomic<bool> stop{false};
   fake_.subscribers = 1;
+  fake_.held_epoch = "e1";
   net::co_spawn(ioc_, bus_.heartbeat(stop), net::detached);
   ASSERT_TRUE(test::run_until(ioc_, [&] { return fake_.published.size() >= 1; }, 1s));
   stop = true;
@@ -121,6 +122,56 @@ TEST_F(InvalidationBusTest, HeartbeatPublishesUntilStopped) {
   const auto beat = Invalidation::decode(fake_.published.front());
   ASSERT_TRUE(beat);
   EXPECT_EQ(beat->kind, Invalidation::Kind::kHeartbeat);
+  EXPECT_EQ(beat->epoch(), "e1") << "each beat checks the store's epoch and carries it";
+  EXPECT_GE(fake_.epoch_calls, 1);
+}
+
+TEST_F(InvalidationBusTest, BroadcastChecksTheStoreEpochFirstAndCarriesIt) {
+  fake_.held_epoch = "e1";
+  fake_.subscribers = 0;
+  ASSERT_TRUE(test::run_awaitable(ioc_, bus_.broadcast(key("a"))));
+  EXPECT_EQ(fake_.epoch_calls, 1);
+  EXPECT_EQ(l1_.epoch(), "e1");
+  ASSERT_EQ(fake_.published.size(), 1u);
+  EXPECT_EQ(Invalidation::decode(fake_.published[0])->epoch(), "e1");
+
+  // The store lost its data (its epoch key with it): the next invalidation empties the L1
+  // before applying a generation lower than those it heard.
+  Invalidation old_tag;
+  old_tag.kind = Invalidation::Kind::kTag;
+  old_tag.value = "library";
+  old_tag.generation = 3;
+  l1_.apply(old_tag);
+  auto held = std::make_shared<Entry>();
+  held->body = "x";
+  held->tags = {{"library", 3}};
+  l1_.put("k", held, 1min);
+  ASSERT_NE(l1_.get("k"), nullptr);
+  fake_.held_epoch.clear();
+  Invalidation after_loss = old_tag;
+  after_loss.generation = 1;
+  ASSERT_TRUE(test::run_awaitable(ioc_, bus_.broadcast(after_loss)));
+  EXPECT_EQ(l1_.get("k"), nullptr) << "an entry from before the loss survived an invalidation";
+  EXPECT_NE(l1_.epoch(), "e1");
+  EXPECT_EQ(Invalidation::decode(fake_.published.back())->epoch(), fake_.held_epoch);
+}
+
+TEST_F(InvalidationBusTest, AMessageFromAnotherEpochEmptiesTheL1) {
+  ASSERT_FALSE(l1_.observe_epoch("e1"));
+  l1_.put("k", entry(), 1min);
+  Invalidation beat;
+  beat.id = "-@e1";
+  bus_.on_message(beat.encode());
+  ASSERT_NE(l1_.get("k"), nullptr) << "same epoch: nothing lost";
+  beat.id = "-@e2";
+  bus_.on_message(beat.encode());
+  EXPECT_EQ(l1_.get("k"), nullptr);
+  EXPECT_EQ(l1_.epoch(), "e2");
+  Invalidation older_sender = key("other");
+  older_sender.id = "old:1";  // a sender that says no epoch changes nothing
+  l1_.put("k", entry(), 1min);
+  bus_.on_message(older_sender.encode());
+  EXPECT_EQ(l1_.epoch(), "e2");
 }
 
 }  // namespace

@@ -30,5 +30,20 @@ TEST(Invalidation, EncodesAndDecodes) {
   }
 }
 
+TEST(InvalidationEpoch, RidesInTheIdAndOlderIdsHaveNone) {
+  Invalidation tag;
+  tag.kind = Invalidation::Kind::kTag;
+  tag.value = "library";
+  tag.generation = 4;
+  tag.id = "inst:7@e1";
+  const auto decoded = Invalidation::decode(tag.encode());
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->id, "inst:7@e1");  // acknowledged whole, as an older receiver does
+  EXPECT_EQ(decoded->epoch(), "e1");
+  EXPECT_EQ(Invalidation::decode("tag inst:7 4 library")->epoch(), "");
+  EXPECT_EQ(Invalidation::decode("hb -@e2 0 ")->epoch(), "e2");
+  EXPECT_EQ(Invalidation::decode("hb - 0 ")->epoch(), "");
+}
+
 }  // namespace
 }  // namespace foilcache::store

@@ -33,6 +33,15 @@ class L1Test : public ::testing::Test {
     return e;
   }
 
+  // An entry stored now (by the test's clock).
+  EntryPtr entry_at(std::string body, std::uint64_t library_generation) const {
+    auto e = std::make_shared<Entry>();
+    e->body = std::move(body);
+    e->tags = {{"library", library_generation}};
+    e->stored_at_ms = common::to_unix_ms(clock_.system_now());
+    return e;
+  }
+
   static Invalidation tag(std::uint64_t generation) {
     Invalidation i;
     i.kind = Invalidation::Kind::kTag;
@@ -122,6 +131,30 @@ TEST_F(L1Test, StaysWithinItsByteBound) {
   for (int i = 0; i < 100'000; ++i) l1_.put("k" + std::to_string(i), entry(std::string(200, 'x'), 0), 1h);
   EXPECT_LE(l1_.cache().bytes(), config().max_bytes);
   EXPECT_GT(l1_.cache().evictions(), 0u);
+}
+
+TEST_F(L1Test, AnotherStoreEpochEmptiesItAndForgetsTheGenerationsHeard) {
+  l1_.heard();
+  EXPECT_FALSE(l1_.observe_epoch("e1"));  // the first one is only remembered
+  l1_.apply(tag(3));
+  const auto old = entry_at("old", 3);
+  l1_.put("k", old, 1min);
+  ASSERT_NE(l1_.get("k"), nullptr);
+  EXPECT_FALSE(l1_.observe_epoch("e1"));
+  ASSERT_NE(l1_.get("k"), nullptr);
+
+  // The store lost its data: its generations restart below 3.
+  clock_.advance(1ms);
+  EXPECT_TRUE(l1_.observe_epoch("e2"));
+  EXPECT_EQ(l1_.epoch(), "e2");
+  EXPECT_EQ(l1_.get("k"), nullptr) << "emptied";
+  l1_.put("k", old, 1min);
+  EXPECT_EQ(l1_.get("k"), nullptr) << "an entry built before the loss is not admitted again";
+  clock_.advance(1ms);
+  l1_.put("k", entry_at("fresh", 1), 1min);  // generation 1 of the new store: admitted (3 is forgotten)
+  ASSERT_NE(l1_.get("k"), nullptr);
+  l1_.apply(tag(2));  // the next invalidation in the new store reaches it
+  EXPECT_EQ(l1_.get("k"), nullptr);
 }
 
 }  // namespace
