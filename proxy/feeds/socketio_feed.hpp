@@ -19,7 +19,7 @@
 #include "common/net.hpp"
 #include "proxy/config/config.hpp"
 #include "proxy/feeds/event_plan.hpp"
-#include "proxy/feeds/log_throttle.hpp"
+#include "proxy/log/log_throttle.hpp"
 #include "proxy/metrics/metrics.hpp"
 #include "proxy/redis/redis_client.hpp"
 #include "proxy/store/invalidator.hpp"
@@ -80,9 +80,9 @@ class SocketIoFeed {
   bool running_ = false;          // run() is under way
   EventPlan plan_;
   net::steady_timer timer_;       // run()'s wait for the planner's next deadline
-  LogThrottle pickle_log_;
-  LogThrottle malformed_log_;
-  LogThrottle failure_log_;
+  log::LogThrottle pickle_log_;
+  log::LogThrottle malformed_log_;
+  log::LogThrottle failure_log_;
   // Expires with the feed: posted callbacks and suspended coroutines check it after resuming.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

@@ -8,7 +8,7 @@
 #include <optional>
 #include <utility>
 
-namespace foilcache::feeds {
+namespace foilcache::log {
 
 class LogThrottle {
  public:
@@ -29,4 +29,4 @@ class LogThrottle {
   std::uint64_t held_ = 0;
 };
 
-}  // namespace foilcache::feeds
+}  // namespace foilcache::log

@@ -1,11 +1,11 @@
 // LogThrottle: one line per interval, each standing for the occurrences held back.
-#include "proxy/feeds/log_throttle.hpp"
+#include "proxy/log/log_throttle.hpp"
 
 #include <gtest/gtest.h>
 
 #include "tests/support/manual_clock.hpp"
 
-namespace foilcache::feeds {
+namespace foilcache::log {
 namespace {
 
 using namespace std::chrono_literals;
@@ -24,4 +24,4 @@ TEST(LogThrottleOccur, OneLinePerIntervalCountingWhatWasHeldBack) {
 }
 
 }  // namespace
-}  // namespace foilcache::feeds
+}  // namespace foilcache::log
