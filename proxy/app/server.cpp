@@ -1,5 +1,7 @@
 #include "proxy/app/server.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -18,6 +20,20 @@ namespace {
 constexpr auto kDrainPoll = std::chrono::milliseconds(10);
 constexpr std::size_t kInstanceIdDigits = 12;
 
+// Raises the soft descriptor limit to the hard one (each connection is a descriptor, and
+// the soft default, often 1024, is far below what a proxy holds), as HAProxy does for its
+// maxconn. Returns the limit in force; 0: unlimited. A refused raise keeps the soft one.
+std::size_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? 0 : static_cast<std::size_t>(limit.rlim_cur);
+}
+
 }  // namespace
 
 Server::Server(std::shared_ptr<const config::Config> config, std::string config_path)
@@ -25,6 +41,7 @@ Server::Server(std::shared_ptr<const config::Config> config, std::string config_
       config_path_(std::move(config_path)),
       metrics_(std::make_unique<metrics::Metrics>(config_->redis.url.empty() ? "memory" : "redis")) {
   shared_.metrics = metrics_.get();
+  shared_.descriptors = raise_descriptor_limit();
   shared_.instance_id = common::random_hex(kInstanceIdDigits);
   if (config_->redis.url.empty()) {
     shared_.memory = std::make_shared<store::MemoryCache>(config_->memory);
@@ -51,6 +68,13 @@ void Server::start() {
   const unsigned threads = config_->threads ? config_->threads : std::max(1u, std::thread::hardware_concurrency());
   tcp::endpoint endpoint(net::ip::make_address(config_->listen_host), config_->listen_port);
   const auto snapshot = snapshot_of(config_);
+  const auto& limits = config_->limits;
+  log::info("client connections: at most " +
+            std::to_string(http_server::ConnectionLimits::effective_total(limits.max_connections, shared_.descriptors)) +
+            " (limits.max_connections " + std::to_string(limits.max_connections) + ", " +
+            (shared_.descriptors == 0 ? std::string("no descriptor limit")
+                                      : std::to_string(shared_.descriptors) + " descriptors") +
+            "), " + std::to_string(limits.max_connections_per_ip) + " per address");
   for (unsigned i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(shared_, snapshot, endpoint));
     // Port 0 (tests): the first worker picks the port, the others join it.

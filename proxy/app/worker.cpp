@@ -72,10 +72,33 @@ Worker::~Worker() = default;
 
 std::uint16_t Worker::port() const { return listener_->port(); }
 
+http_server::ConnectionCaps Worker::connection_caps() const {
+  const config::LimitsConfig& limits = slot_.current->config->limits;
+  return {http_server::ConnectionLimits::effective_total(limits.max_connections, shared_.descriptors),
+          limits.max_connections_per_ip};
+}
+
 void Worker::start() {
-  listener_->start([this](tcp::socket socket) {
-    net::co_spawn(ioc_, http_server::serve_connection(std::move(socket), *sessions_), net::detached);
-  });
+  http_server::Accepting accepting;
+  accepting.metrics = shared_.metrics;
+  accepting.may_accept = [this] { return shared_.connections.may_accept(connection_caps()); };
+  accepting.on_accept = [this](tcp::socket& socket) {
+    using Verdict = http_server::ConnectionLimits::Verdict;
+    error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return true;  // gone already: closed with the socket
+    auto admission = shared_.connections.admit(remote.address(), connection_caps());
+    if (admission.verdict == Verdict::kTotalFull) return false;
+    if (admission.verdict == Verdict::kAddressFull) {
+      if (shared_.metrics != nullptr) shared_.metrics->count_error(metrics::ErrorKind::kConnectionLimit);
+      http_server::refuse_over_share(socket);
+      return true;
+    }
+    net::co_spawn(ioc_, http_server::serve_connection(std::move(socket), std::move(admission.slot), *sessions_),
+                  net::detached);
+    return true;
+  };
+  listener_->start(std::move(accepting));
 }
 
 void Worker::apply(std::shared_ptr<const http_server::Snapshot> snapshot) {

@@ -75,6 +75,8 @@ struct Shared {
   pipeline::Flights flights;                        // misses being fetched, by key
   metrics::Stats stats;                             // the admin API's counters of this process
   store::Invalidator::OnInvalidated on_invalidated;  // warming; set before the io threads start
+  http_server::ConnectionLimits connections;        // client connections open, in all and per address
+  std::size_t descriptors = 0;                      // RLIMIT_NOFILE at start-up; 0: unlimited
 };
 
 class Worker {
@@ -104,6 +106,9 @@ class Worker {
   store::FetchLock* lock() { return backend_.lock; }
 
  private:
+  // The connection caps of the current config (limits.*) and the descriptors there are.
+  http_server::ConnectionCaps connection_caps() const;
+
   // Member order is the contract: what suspended coroutines' destructors reference is
   // declared BEFORE ioc_ (it outlives the frames); what owns I/O objects of ioc_ AFTER it
   // (destroyed first). Nothing runs on ioc_ once the Server stopped it.

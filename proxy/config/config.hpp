@@ -120,6 +120,8 @@ struct LimitsConfig {
   std::size_t max_entry_bytes = 8u << 20;            // default per-route size limit of a stored body
   std::size_t upstream_pool_size = 64;               // idle upstream connections kept per io thread
   std::size_t warm_concurrency = 4;                  // warming requests in flight at once
+  std::size_t max_connections = 10000;               // client connections in all; 0: the descriptors' bound
+  std::size_t max_connections_per_ip = 256;          // from one address (not loopback); 0: no cap
 };
 
 struct LogConfig {

@@ -214,6 +214,9 @@ void read_limits(YamlReader& in, const Value& value, LimitsConfig& limits) {
   set_field(f, "upstream_pool_size", limits.upstream_pool_size,
             [&](const Value& x) { return in.integer(x, 0, 1u << 20); });
   set_field(f, "warm_concurrency", limits.warm_concurrency, [&](const Value& x) { return in.integer(x, 1, 256); });
+  const auto connections = [&](const Value& x) { return in.integer(x, 0, 1u << 24); };
+  set_field(f, "max_connections", limits.max_connections, connections);
+  set_field(f, "max_connections_per_ip", limits.max_connections_per_ip, connections);
 }
 
 void read_log(YamlReader& in, const Value& value, LogConfig& log) {

@@ -6,8 +6,23 @@
 #include <functional>
 
 #include "common/net.hpp"
+#include "proxy/log/log_throttle.hpp"
+
+namespace foilcache::metrics {
+class Metrics;
+}  // namespace foilcache::metrics
 
 namespace foilcache::http_server {
+
+struct Accepting {
+  // On the io thread, with each connection: true when it took it; false when it cannot yet
+  // (the connection cap): the connection waits and is offered again every kAcceptPause.
+  std::function<bool(tcp::socket&)> on_accept;
+  // False: hold new connections in the kernel's backlog for now (the connection cap is
+  // reached); asked again every kAcceptPause. Empty: always accept.
+  std::function<bool()> may_accept;
+  metrics::Metrics* metrics = nullptr;  // counts failed accepts; may be null
+};
 
 class Listener {
  public:
@@ -16,17 +31,19 @@ class Listener {
   Listener(net::io_context& ioc, const tcp::endpoint& endpoint);
 
   std::uint16_t port() const { return port_; }
-  // Accepts until close(), calling `on_accept` (on the io thread) with each connection. A
-  // failed accept (EMFILE and the like) is logged and retried after a pause.
-  void start(std::function<void(tcp::socket)> on_accept);
+  // Accepts until close(). A failed accept (out of descriptors: EMFILE, ENFILE, ENOBUFS) is
+  // counted, logged at most once per kAcceptLogInterval, and retried after kAcceptRetryDelay:
+  // open connections keep being served, and accepting resumes once descriptors are free.
+  void start(Accepting accepting);
   // Stops accepting. On the io thread.
   void close();
 
  private:
-  net::awaitable<void> accept_loop(std::function<void(tcp::socket)> on_accept);
+  net::awaitable<void> accept_loop(Accepting accepting);
 
   tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
+  log::LogThrottle failure_log_;
 };
 
 }  // namespace foilcache::http_server

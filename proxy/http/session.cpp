@@ -91,7 +91,7 @@ net::awaitable<Outcome> answer_unrouted(beast::tcp_stream& stream, const Session
 
 }  // namespace
 
-net::awaitable<void> serve_connection(tcp::socket socket, const SessionContext& context) {
+net::awaitable<void> serve_connection(tcp::socket socket, ConnectionSlot slot, const SessionContext& context) {
   ActiveGuard active(context.drain);
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/net.hpp"
+#include "proxy/http/connection_limits.hpp"
 #include "proxy/http/drain.hpp"
 #include "proxy/http/handler.hpp"
 
@@ -28,7 +29,8 @@ struct SessionContext {
 };
 
 // Serves `socket` until the client closes, a timeout fires, an error occurs or the server
-// drains. Owns the socket; runs on the io thread of `context`.
-net::awaitable<void> serve_connection(tcp::socket socket, const SessionContext& context);
+// drains. Owns the socket and its connection slot (released when it ends); runs on the io
+// thread of `context`.
+net::awaitable<void> serve_connection(tcp::socket socket, ConnectionSlot slot, const SessionContext& context);
 
 }  // namespace foilcache::http_server

@@ -19,7 +19,8 @@ constexpr std::array<const char*, kResultCount> kResultNames{"HIT", "MISS", "BYP
 constexpr std::array<const char*, kErrorKindCount> kErrorNames{
     "upstream_connect", "upstream_timeout", "upstream_reset", "store_unavailable",
     "client_timeout",   "bad_request",      "header_too_large", "body_too_large",
-    "webhook_rejected", "warm_failed",      "upstream_5xx"};
+    "webhook_rejected", "warm_failed",      "upstream_5xx",     "connection_limit",
+    "accept_failed"};
 constexpr std::array<const char*, kStoreOpCount> kStoreOpNames{"get", "put", "del"};
 constexpr std::array<const char*, kAppEventResultCount> kAppEventResultNames{
     "applied", "deduplicated", "failed", "filtered", "unmapped", "ignored", "malformed", "pickle"};

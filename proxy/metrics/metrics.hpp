@@ -90,8 +90,10 @@ enum class ErrorKind : std::uint8_t {
   kWebhookRejected,   // a webhook delivery with a missing, wrong or stale signature (401)
   kWarmFailed,        // a warming request failed (connect error, timeout, non-2xx/3xx)
   kUpstreamStatus,    // the app answered 5xx and a stale entry answered instead (stale-if-error)
+  kConnectionLimit,   // a connection refused: its address held limits.max_connections_per_ip (503)
+  kAcceptFailed,      // accepting a connection failed (out of descriptors: EMFILE, ENFILE, ...)
 };
-inline constexpr std::size_t kErrorKindCount = 11;
+inline constexpr std::size_t kErrorKindCount = 13;
 
 // The `result` label of foilcache_app_events_total: what became of one message of the app's
 // event feed.

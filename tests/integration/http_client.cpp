@@ -13,7 +13,10 @@ std::string Response::header(std::string_view name) const {
   return it == headers.end() ? std::string() : std::string(it->value());
 }
 
-HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout) : socket_(ioc_) {
+HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout, std::string_view from)
+    : socket_(ioc_) {
+  socket_.open(tcp::v4());
+  socket_.bind(tcp::endpoint(net::ip::make_address(from), 0));
   socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   timeval tv{};
   tv.tv_sec = timeout.count() / 1000;

@@ -23,10 +23,12 @@ struct Response {
   std::size_t count(std::string_view name) const { return headers.count(name); }
 };
 
-// One keep-alive connection to 127.0.0.1:port.
+// One keep-alive connection to 127.0.0.1:port, from the loopback address `from` (any of
+// 127.0.0.0/8: a client address other than 127.0.0.1 stands for a remote client).
 class HttpClient {
  public:
-  explicit HttpClient(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  explicit HttpClient(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                      std::string_view from = "127.0.0.1");
   // Sends one request and reads the whole response. Throws on I/O errors and timeouts.
   Response request(http::verb method, std::string_view target, const Headers& headers = {},
                    std::string body = {});
