@@ -1,5 +1,6 @@
 #include "tests/integration/http_client.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -7,6 +8,34 @@
 #include <stdexcept>
 
 namespace foilcache::testing {
+namespace {
+
+// The socket as Beast reads it, each read waiting at most `timeout` for data: SO_RCVTIMEO
+// alone does not bound a synchronous Asio read, which polls again without a timeout after
+// the EAGAIN it causes.
+struct TimedReads {
+  tcp::socket& socket;
+  std::chrono::milliseconds timeout;
+
+  template <class Buffers>
+  std::size_t read_some(const Buffers& buffers, error_code& ec) {
+    pollfd readable{socket.native_handle(), POLLIN, 0};
+    if (::poll(&readable, 1, static_cast<int>(timeout.count())) == 0) {
+      ec = net::error::timed_out;
+      return 0;
+    }
+    return socket.read_some(buffers, ec);
+  }
+  template <class Buffers>
+  std::size_t read_some(const Buffers& buffers) {
+    error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+};
+
+}  // namespace
 
 std::string Response::header(std::string_view name) const {
   auto it = headers.find(name);
@@ -14,7 +43,7 @@ std::string Response::header(std::string_view name) const {
 }
 
 HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout, std::string_view from)
-    : socket_(ioc_) {
+    : socket_(ioc_), timeout_(timeout) {
   socket_.open(tcp::v4());
   socket_.bind(tcp::endpoint(net::ip::make_address(from), 0));
   socket_.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
@@ -29,7 +58,8 @@ Response HttpClient::read_response(bool head) {
   http::response_parser<http::string_body> parser;
   parser.body_limit(1ull << 32);
   if (head) parser.skip(true);
-  http::read(socket_, buffer_, parser);
+  TimedReads reads{socket_, timeout_};
+  http::read(reads, buffer_, parser);
   auto message = parser.release();
   Response response;
   response.status = message.result_int();
@@ -58,7 +88,7 @@ Response HttpClient::raw(std::string_view bytes) {
 bool HttpClient::closed_by_peer() {
   char byte;
   error_code ec;
-  socket_.read_some(net::buffer(&byte, 1), ec);
+  TimedReads{socket_, timeout_}.read_some(net::buffer(&byte, 1), ec);
   return ec == net::error::eof || ec == net::error::connection_reset;
 }
 

@@ -46,6 +46,7 @@ class HttpClient {
   Response read_response(bool head);
   net::io_context ioc_;
   tcp::socket socket_;
+  std::chrono::milliseconds timeout_;
   beast::flat_buffer buffer_;
 };
 
