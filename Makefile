@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-release test-sanitize bench clean
+.PHONY: all deps build run test test-release test-sanitize test-tsan bench clean
 
 all: build
 
@@ -32,6 +32,12 @@ test-sanitize: deps
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DFOILCACHE_SANITIZE=ON -DFOILCACHE_BUILD_BENCH=OFF -DFOILCACHE_UNITY=OFF >/dev/null
 	cmake --build $(BUILD)-asan -j$(JOBS)
 	cd $(BUILD)-asan && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+# ThreadSanitizer: the whole suite, no suppressions. Not part of `make test` (CI time).
+test-tsan: deps
+	cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOILCACHE_TSAN=ON -DFOILCACHE_BUILD_BENCH=OFF >/dev/null
+	cmake --build $(BUILD)-tsan -j$(JOBS)
+	cd $(BUILD)-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS) --timeout 900
 
 bench: build
 	./bench/run-anchors.sh $(BUILD)
