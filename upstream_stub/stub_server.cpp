@@ -12,6 +12,8 @@
 
 #include "common/webhook_signature.hpp"
 #include "upstream_stub/game_bytes.hpp"
+#include "upstream_stub/path_info.hpp"
+#include "upstream_stub/route_util.hpp"
 #include "upstream_stub/stub_events.hpp"
 #include "upstream_stub/stub_handlers.hpp"
 
@@ -37,29 +39,6 @@ void log_exception(std::exception_ptr e) {
   }
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-// Werkzeug is lenient with malformed escapes; this keeps them literally.
-std::string lenient_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
-               hex_digit(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 // Decoded query parameters (Boost.URL; a lenient split when the target is not RFC 3986).
 QueryParams parse_query(std::string_view target) {
   QueryParams out;
@@ -76,11 +55,47 @@ QueryParams parse_query(std::string_view target) {
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    out.emplace_back(lenient_decode(pair.substr(0, eq)), eq == std::string_view::npos
+    out.emplace_back(lenient_decode(pair.substr(0, eq), true), eq == std::string_view::npos
                                                              ? std::string{}
-                                                             : lenient_decode(pair.substr(eq + 1)));
+                                                             : lenient_decode(pair.substr(eq + 1), true));
   }
   return out;
+}
+
+// Werkzeug's answer to a path with an empty segment: RequestRedirect (308, its HTML page)
+// to the merged path, or NotFound. No view runs, so no login is checked.
+Reply werkzeug_answer(const http::request<http::string_body>& req, const PathRouting& routing,
+                      std::string_view target) {
+  Reply reply;
+  if (routing.kind == PathRouting::Kind::kNotFound) {
+    reply.response = route::not_found(routing.path, req.version());
+    return reply;
+  }
+  const auto q = target.find('?');
+  const std::string location =
+      redirect_location(forwarded_proto(req), request_host(req, "localhost"), routing.path,
+                        q == std::string_view::npos ? std::string_view{} : target.substr(q + 1));
+  std::string html;  // Python's html.escape(location)
+  for (const char c : location) {
+    switch (c) {
+      case '&': html += "&amp;"; break;
+      case '<': html += "&lt;"; break;
+      case '>': html += "&gt;"; break;
+      case '"': html += "&quot;"; break;
+      case '\'': html += "&#x27;"; break;
+      default: html += c;
+    }
+  }
+  std::string body =
+      "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n"
+      "<p>You should be redirected automatically to the target URL: <a href=\"" +
+      html + "\">" + html + "</a>. If not, click the link.\n";
+  reply.response = http::response<http::string_body>{http::status::permanent_redirect, req.version()};
+  reply.response.set(http::field::content_type, "text/html; charset=utf-8");
+  reply.response.set(http::field::location, location);
+  reply.response.body() = std::move(body);
+  reply.response.prepare_payload();
+  return reply;
 }
 
 bool expects_continue(const http::fields& headers) {
@@ -255,21 +270,26 @@ class StubServer::Impl {
                                 http::request_parser<http::empty_body>& parser) {
     const auto& head = parser.get();
     const std::string target(head.target());
-    const std::string path = target.substr(0, target.find('?'));
+    const std::string raw_path = target.substr(0, target.find('?'));
     const bool keep_alive = head.keep_alive();
-    if (path.empty() || path.front() != '/') {
+    if (raw_path.empty() || raw_path.front() != '/') {
       co_await write(
           stream,
           make_response(http::status::bad_request, "Bad Request\n", "text/plain", head.version()),
           false, false);
       co_return false;
     }
-    if (beast::websocket::is_upgrade(head) && (path == "/socket.io/" || path == "/socket.io")) {
+    // The app's rules see PATH_INFO (decoded, leading slashes stripped); Werkzeug answers an
+    // empty segment with a 308 or 404 before any view. Counters keep the path as received.
+    const PathRouting routing = route_path_info(raw_path);
+    const bool routed = routing.kind == PathRouting::Kind::kRoute;
+    const std::string& path = routing.path;
+    if (routed && beast::websocket::is_upgrade(head) && (path == "/socket.io/" || path == "/socket.io")) {
       state_.count("/socket.io/");
       co_await websocket_session(std::move(stream), parser.release());
       co_return false;
     }
-    if (!path.starts_with("/__stub/")) state_.count(path);
+    if (!raw_path.starts_with("/__stub/")) state_.count(raw_path);
 
     if (path.starts_with("/api/")) {
       switch (state_.fail_mode()) {
@@ -290,7 +310,7 @@ class StubServer::Impl {
           co_return false;
       }
     }
-    if (path == "/api/upload") co_return co_await upload(stream, buffer, parser);
+    if (routed && path == "/api/upload") co_return co_await upload(stream, buffer, parser);
 
     http::request_parser<http::string_body> body_parser{std::move(parser)};
     // Beast checks a Content-Length against the limit only while parsing the header, so the
@@ -321,9 +341,9 @@ class StubServer::Impl {
     }
     const http::request<http::string_body> request = body_parser.release();
     const QueryParams query = parse_query(target);
-    if (path.starts_with("/api/get_game/")) co_return co_await get_game(stream, request, path);
+    if (routed && path.starts_with("/api/get_game/")) co_return co_await get_game(stream, request, path);
 
-    Reply reply = handle_request(state_, request, path, query);
+    Reply reply = routed ? handle_request(state_, request, path, query) : werkzeug_answer(request, routing, target);
     if (reply.scanned_generation && !opt().webhook_url.empty()) {
       // Like the app's updater, tell the cache before answering: a caller that got the scan's
       // answer knows the cache was invalidated, or reads in "webhook" why not.

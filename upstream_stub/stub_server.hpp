@@ -42,6 +42,9 @@
 //        /__stub/socketio-noise           one enter_room/leave_room/disconnect/close_room/
 //                                         callback message on the channel
 //   GET|POST /__stub/jobs[?outcome=completed|failed]   job records; how later jobs end
+// Paths are routed as the app's Werkzeug routes them (path_info.hpp): percent-decoded once,
+// leading slashes stripped; an empty segment is Werkzeug's 308 to the merged path, or a 404.
+// The counters keep each path as received.
 // Events: with socketio_redis_url the app's Socket.IO messages (library_updated, job_update)
 // are PUBLISHed on socketio_channel in socketio_format (socketio_message.hpp).
 // Credentials: Basic name:password, "Bearer token-<name>", cookie session=sess-<name> or

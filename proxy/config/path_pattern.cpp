@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "proxy/config/percent_decode.hpp"
-
 namespace foilcache::config {
 namespace {
 
@@ -62,6 +60,13 @@ PathPattern PathPattern::parse(std::string_view text) {
       parsed.is_param = true;
       parsed.literal = std::string(name);
     } else {
+      // Clients resolve them, and the route table lets no cached read match them.
+      if (segment == "." || segment == "..") {
+        throw std::invalid_argument("a '.' or '..' segment in '" + pattern.text_ + "' (clients resolve them)");
+      }
+      if (segment.find('%') != std::string_view::npos) {
+        throw std::invalid_argument("'%' in '" + pattern.text_ + "': write the path decoded, as the app routes it");
+      }
       for (const char c : segment) {
         if (c == '*') throw std::invalid_argument("'*' is only allowed as a final '/*'");
         if (c == '{' || c == '}') throw std::invalid_argument("a {name} must be a whole path segment");
@@ -90,7 +95,7 @@ bool PathPattern::match(std::string_view path, PathParams& params) const {
     const Segment& want = segments_[i];
     if (want.is_param) {
       if (segment.empty()) return false;
-      params.emplace_back(want.literal, decoded(segment, /*plus_is_space=*/false));
+      params.emplace_back(want.literal, segment);
     } else if (segment != want.literal) {
       return false;
     }

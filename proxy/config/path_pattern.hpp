@@ -1,8 +1,8 @@
 // A route's PATH: exact ("/api/system/info"), prefix ("/api/titles/*") or with named
-// segments ("/api/app_info/{id}"). Matching is on the raw request path (before any
-// percent-decoding), so foilcache and the app never disagree about which route a
-// request is; captured segment values are percent-decoded (a malformed '%' stays
-// literal, as the app decodes it).
+// segments ("/api/app_info/{id}"), written as the app's rules are (decoded). Matching is on
+// the path as the app routes it (config/app_path.hpp: percent-decoded once), so a request
+// is the route, with the segment values, that the app will serve it as; the route table
+// decides which spellings may match at all.
 #pragma once
 
 #include <string>
@@ -12,16 +12,18 @@
 
 namespace foilcache::config {
 
-using PathParams = std::vector<std::pair<std::string, std::string>>;  // name -> decoded value
+using PathParams = std::vector<std::pair<std::string, std::string>>;  // name -> value as the app reads it
 
 class PathPattern {
  public:
   PathPattern() = default;
   // Parses PATH. Throws std::invalid_argument with a message (no location) when malformed:
-  // not starting with '/', '*' anywhere but a final "/*", empty or duplicate {name}, ...
+  // not starting with '/', '*' anywhere but a final "/*", empty or duplicate {name}, a '%'
+  // (write the path decoded, as the app's rules are), a "." or ".." segment, ...
   static PathPattern parse(std::string_view text);
 
-  // True when `path` (raw, without query) matches; fills `params` (cleared first).
+  // True when `path` (as the app routes it: AppPath::routed) matches; fills `params`
+  // (cleared first) with the segments as they are in `path`.
   // A {name} segment matches exactly one non-empty segment; "/prefix/*" matches
   // "/prefix/" followed by anything (not "/prefix" itself).
   bool match(std::string_view path, PathParams& params) const;

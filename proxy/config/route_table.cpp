@@ -2,14 +2,30 @@
 
 #include <fnmatch.h>
 
+#include "proxy/config/app_path.hpp"
+
 namespace foilcache::config {
+
+bool routable(const AppPath& app, bool write) {
+  // The app answers a 308 (or 404) and runs no view: nothing to store or to invalidate.
+  if (app.not_absolute || app.inner_empty) return false;
+  // A write the app runs is a write whatever its spelling: invalidating once too often costs
+  // a miss, not invalidating serves what it changed. A read is cached under one spelling:
+  // the app serves "//x" as "/x", but its answer may show the path it was asked for, and a
+  // client that sends "." or ".." unresolved is not a browser.
+  return write || !(app.leading_slashes || app.dot_segment);
+}
 
 const Route* match_route(const Config& config, std::string_view method, std::string_view path,
                          PathParams& params) {
+  params.clear();
   // HEAD is answered from the GET entry (RFC 9110 §9.3.2: same headers as GET).
   const std::string_view effective = method == "HEAD" ? std::string_view("GET") : method;
+  std::string scratch;  // used (allocated) only for a path with a '%'
+  const AppPath app = app_path(path, scratch);
+  if (!routable(app, effective != "GET")) return nullptr;
   for (const Route& route : config.routes) {
-    if (route.method == effective && route.path.match(path, params)) return &route;
+    if (route.method == effective && route.path.match(app.routed, params)) return &route;
   }
   params.clear();
   return nullptr;

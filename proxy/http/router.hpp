@@ -19,7 +19,7 @@ enum class Target : std::uint8_t {
   kWebhook,  // /api/cache/webhook (signed events)
   kAdmin,    // /api/cache and /api/cache/... (bearer token)
   kUpgrade,  // any other request with Upgrade: tunnelled, even when a route matches
-  kRouted,   // the first route whose method (HEAD matches GET) and raw path match
+  kRouted,   // the first route whose method (HEAD matches GET) and path, as the app routes it, match
   kWrite,    // ...when that route is a write route (POST/PUT/PATCH/DELETE): never cached
   kPass,     // everything else: streamed through
 };
@@ -29,13 +29,15 @@ struct Decision {
   Target target = Target::kPass;
   const config::Route* route = nullptr;  // kRouted, kWrite: the route (owned by the config)
   std::size_t route_index = 0;           // kRouted, kWrite: its index in config.routes
-  config::PathParams params;             // kRouted, kWrite: its {name} captures, decoded
+  config::PathParams params;             // kRouted, kWrite: its {name} captures as the app reads them
   std::string_view path;                 // the raw path (a view into the request target)
   std::string_view query;                // the raw query, without '?', may be empty
 };
 
 // Decides for `request` as received (before any header is rewritten): own paths, then
-// Upgrade, then routes, else pass. The views point into `request`'s target.
+// Upgrade, then routes (config::match_route: the path as the app routes it, and only the
+// spellings HARDENING.md "Paths and keys" lets match), else pass. The views point into
+// `request`'s target.
 Decision decide(const config::Config& config, const http::request_header<>& request);
 
 // True for the paths the proxy answers itself and never forwards (`path` as spelled).

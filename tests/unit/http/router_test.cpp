@@ -81,7 +81,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"GetOfAWritePathIsNotAWrite", http::verb::get, "/api/library/ignore/0100ABC", false, Target::kPass, ""},
         Case{"PathParam", http::verb::get, "/api/app_info/0100ABC", false, Target::kRouted, "app_info"},
         Case{"UpgradeBeatsARoute", http::verb::get, "/socket.io/?EIO=4", true, Target::kUpgrade, ""},
-        Case{"Unrouted", http::verb::get, "/api/get_game/1", false, Target::kPass, ""}),
+        Case{"Unrouted", http::verb::get, "/api/get_game/1", false, Target::kPass, ""},
+        // The path as the app routes it (HARDENING.md "Paths and keys").
+        Case{"EncodedIsRoutedAsTheAppDecodesIt", http::verb::get, "/api/library/%70aged", false, Target::kRouted,
+             "paged"},
+        Case{"DoubleSlashPasses", http::verb::get, "/api//library/paged", false, Target::kPass, ""},
+        Case{"LeadingDoubleSlashReadPasses", http::verb::get, "//api/library/paged", false, Target::kPass, ""},
+        Case{"LeadingDoubleSlashWriteIsAWrite", http::verb::post, "//api/library/ignore/0100ABC", false,
+             Target::kWrite, "ignore"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(RouterDecide, SplitsPathAndQueryAsViewsOfTheTarget) {
