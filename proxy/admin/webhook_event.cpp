@@ -3,13 +3,20 @@
 #include "proxy/config/event_payload.hpp"
 
 namespace foilcache::admin {
+namespace {
+
+// Iterative: no recursion, so no nesting depth within the body limit can exhaust the stack
+// (the recursive parser takes 4 to 8 MiB for 64 KiB of '[' in a sanitized build).
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag;
+
+}  // namespace
 
 config::PayloadField WebhookEvent::payload_field() const { return config::json_payload_field(document.get()); }
 
 WebhookEvent parse_webhook_event(std::string_view body) {
   WebhookEvent out;
   out.document = std::make_unique<rapidjson::Document>();
-  out.document->Parse(body.data(), body.size());
+  out.document->Parse<kParseFlags>(body.data(), body.size());
   if (out.document->HasParseError() || !out.document->IsObject()) {
     out.error = "body is not a JSON object";
     return out;
