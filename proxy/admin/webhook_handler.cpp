@@ -1,5 +1,6 @@
 #include "proxy/admin/webhook_handler.hpp"
 
+#include "common/text.hpp"
 #include "common/webhook_signature.hpp"
 #include "proxy/admin/webhook_event.hpp"
 #include "proxy/config/event_rules.hpp"
@@ -38,7 +39,7 @@ net::awaitable<http_server::Outcome> WebhookHandler::handle(http_server::Exchang
   } else if (ex.parser.content_length().value_or(0) > kWebhookBodyLimit) {
     count(metrics::ErrorKind::kBodyTooLarge);
     response = refusal(version, http::status::payload_too_large, "webhook body too large");
-  } else if (beast::iequals(header[http::field::expect], "100-continue") &&
+  } else if (common::iequals(header[http::field::expect], "100-continue") &&
              co_await http_server::write_continue(ex.client, config.timeouts.write)) {
     response = refusal(version, http::status::bad_request, "client went away");
   } else {
