@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-release test-sanitize test-tsan bench clean
+.PHONY: all deps build run test test-release test-sanitize test-tsan bench fuzz-build fuzz-smoke clean
 
 all: build
 
@@ -42,5 +42,19 @@ test-tsan: deps
 bench: build
 	./bench/run-anchors.sh $(BUILD)
 
+# The libFuzzer targets (fuzz/, docs/HARDENING.md "Fuzzing"): clang-16 with ASan+UBSan, in a
+# build directory of their own; the GCC build above is untouched.
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 30
+
+fuzz-build: deps
+	CC=clang-16 CXX=clang++-16 cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFOILCACHE_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzzers
+
+# Every target for FUZZ_SECONDS on a copy of its seed corpus; fails on any crash, leak,
+# undefined behaviour or hang.
+fuzz-smoke: fuzz-build
+	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -1,10 +1,22 @@
-// Field-value text helpers of RFC 9110 §5.6: optional whitespace and comma-separated lists.
-// Pure, header-only.
+// Field-value text helpers of RFC 9110 §5.6: optional whitespace, comma-separated lists and
+// case-insensitive tokens. Pure, header-only.
 #pragma once
 
+#include <algorithm>
 #include <string_view>
 
 namespace foilcache::common {
+
+// The ASCII lowercase of `c`; any other byte as is (no locale).
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// ASCII case-insensitive equality (field names, tokens, codings; RFC 9110 §5.1). Use it, not
+// beast::iequals: Boost 1.81's reads one byte past both arguments when their last characters
+// differ only in case ("s-maxagE"), out of bounds when a view ends where its buffer does.
+constexpr bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
 
 // RFC 9110 §5.6.3: OWS is spaces and horizontal tabs.
 constexpr bool is_ows(char c) { return c == ' ' || c == '\t'; }

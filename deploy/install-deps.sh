@@ -20,11 +20,13 @@ BUILD_PACKAGES=(
 # Tests, benchmarks, the demo and the deploy checks (deploy/check-deploy.sh): docker-compose
 # validates the compose file, systemd brings systemd-analyze (absent from minimal Debian
 # images), python3-yaml parses the Kubernetes manifests, prometheus brings promtool (checks
-# and unit-tests the alert rules; its server is never started).
+# and unit-tests the alert rules; its server is never started). clang-16 and its runtime
+# libraries bring libFuzzer and the sanitizers for the fuzz targets (`make fuzz-smoke`).
 DEV_PACKAGES=(
   curl libgtest-dev libgmock-dev libbenchmark-dev
   redis-server wrk
   docker-compose systemd python3-yaml prometheus
+  clang-16 libclang-rt-16-dev
 )
 
 # What the Release binary loads at run time (`readelf -d build/foilcache | grep NEEDED`,

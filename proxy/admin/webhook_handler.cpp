@@ -1,9 +1,8 @@
 #include "proxy/admin/webhook_handler.hpp"
 
-#include <rapidjson/document.h>
-
+#include "common/text.hpp"
 #include "common/webhook_signature.hpp"
-#include "proxy/config/event_payload.hpp"
+#include "proxy/admin/webhook_event.hpp"
 #include "proxy/config/event_rules.hpp"
 #include "proxy/http/read_header.hpp"
 #include "proxy/http/responses.hpp"
@@ -40,7 +39,7 @@ net::awaitable<http_server::Outcome> WebhookHandler::handle(http_server::Exchang
   } else if (ex.parser.content_length().value_or(0) > kWebhookBodyLimit) {
     count(metrics::ErrorKind::kBodyTooLarge);
     response = refusal(version, http::status::payload_too_large, "webhook body too large");
-  } else if (beast::iequals(header[http::field::expect], "100-continue") &&
+  } else if (common::iequals(header[http::field::expect], "100-continue") &&
              co_await http_server::write_continue(ex.client, config.timeouts.write)) {
     response = refusal(version, http::status::bad_request, "client went away");
   } else {
@@ -84,19 +83,11 @@ net::awaitable<Response> WebhookHandler::answer(const http_server::Exchange& ex,
     co_return json_error(version, http::status::unauthorized,
                          std::string("webhook rejected: ") + common::to_string(check));
   }
-  rapidjson::Document document;
-  document.Parse(request.body().data(), request.body().size());
-  if (document.HasParseError() || !document.IsObject()) {
-    co_return json_error(version, http::status::bad_request, "body is not a JSON object");
-  }
-  const auto event_member = document.FindMember("event");
-  if (event_member == document.MemberEnd() || !event_member->value.IsString() ||
-      event_member->value.GetStringLength() == 0) {
-    co_return json_error(version, http::status::bad_request, "body has no \"event\" string");
-  }
-  const std::string event(event_member->value.GetString(), event_member->value.GetStringLength());
+  const WebhookEvent parsed = parse_webhook_event(request.body());
+  if (parsed.error != nullptr) co_return json_error(version, http::status::bad_request, parsed.error);
+  const std::string& event = parsed.event;
   // The body is the event's payload: `when:` conditions read its top-level fields.
-  const auto matched = config::tags_for_event(config.events, event, config::json_payload_field(&document));
+  const auto matched = config::tags_for_event(config.events, event, parsed.payload_field());
   const std::vector<std::string> tags =
       matched.match == config::EventMatch::kMapped ? *matched.tags : std::vector<std::string>{};
   if (!co_await invalidator_.tags(tags)) {

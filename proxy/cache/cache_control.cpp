@@ -28,17 +28,17 @@ std::optional<unsigned long long> delta_seconds(std::string_view text) {
 }
 
 void apply(std::string_view name, std::string_view argument, bool has_argument, CacheControl& out) {
-  if (beast::iequals(name, "no-store")) {
+  if (common::iequals(name, "no-store")) {
     out.no_store = true;
-  } else if (beast::iequals(name, "no-cache")) {
+  } else if (common::iequals(name, "no-cache")) {
     out.no_cache = true;
-  } else if (beast::iequals(name, "private")) {
+  } else if (common::iequals(name, "private")) {
     out.private_ = true;
-  } else if (beast::iequals(name, "public")) {
+  } else if (common::iequals(name, "public")) {
     out.public_ = true;
-  } else if (beast::iequals(name, "max-age") && has_argument) {
+  } else if (common::iequals(name, "max-age") && has_argument) {
     if (auto v = delta_seconds(argument)) out.max_age = v;
-  } else if (beast::iequals(name, "s-maxage") && has_argument) {
+  } else if (common::iequals(name, "s-maxage") && has_argument) {
     if (auto v = delta_seconds(argument)) out.s_maxage = v;
   }
 }
@@ -46,8 +46,8 @@ void apply(std::string_view name, std::string_view argument, bool has_argument, 
 // A malformed member still counts when it restricts storage: doubt must not make a
 // response storable.
 void fail_safe(std::string_view name, CacheControl& out) {
-  if (beast::iequals(name, "no-store") || beast::iequals(name, "no-cache") ||
-      beast::iequals(name, "private")) {
+  if (common::iequals(name, "no-store") || common::iequals(name, "no-cache") ||
+      common::iequals(name, "private")) {
     apply(name, {}, false, out);
   }
 }

@@ -10,7 +10,7 @@ namespace {
 // Headers a 304 repeats from the full answer (RFC 9110 §15.4.5).
 bool kept_in_304(std::string_view name) {
   for (const char* kept : {"ETag", "Last-Modified", "Vary", "Content-Location", "Expires", "Date"}) {
-    if (beast::iequals(name, kept)) return true;
+    if (common::iequals(name, kept)) return true;
   }
   return false;
 }
@@ -52,7 +52,7 @@ std::string not_modified_head(const Entry& entry, bool gzip) {
   std::string head = "HTTP/1.1 304 Not Modified\r\n";
   for (const auto& [name, value] : entry.headers) {
     if (!kept_in_304(name)) continue;
-    const bool etag = beast::iequals(name, "ETag");
+    const bool etag = common::iequals(name, "ETag");
     head.append(name).append(": ").append(etag ? entry.etag(gzip) : value).append("\r\n");
   }
   return head;

@@ -4,6 +4,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 
 #include "common/net.hpp"
+#include "common/text.hpp"
 #include "proxy/cache/gzip.hpp"
 
 namespace foilcache::cache {
@@ -20,7 +21,7 @@ constexpr std::size_t kHeaderOverhead = sizeof(std::pair<std::string, std::strin
 void add_vary_accept_encoding(std::vector<std::pair<std::string, std::string>>& headers) {
   std::string* vary = nullptr;
   for (auto& [name, value] : headers) {
-    if (!beast::iequals(name, "Vary")) continue;
+    if (!common::iequals(name, "Vary")) continue;
     if (boost::algorithm::icontains(value, "accept-encoding")) return;
     if (vary == nullptr) vary = &value;
   }
@@ -56,7 +57,7 @@ void finish_entry(Entry& entry) {
   entry.gzip_head.reserve(entry.head.size() + 32);
   append_status_line(entry.gzip_head, entry.status);
   for (const auto& [name, value] : entry.headers) {
-    const bool etag = beast::iequals(name, "ETag");
+    const bool etag = common::iequals(name, "ETag");
     entry.gzip_head.append(name).append(": ").append(etag ? entry.etag(true) : value).append("\r\n");
   }
   entry.gzip_head.append("Content-Encoding: gzip\r\n");
@@ -87,7 +88,7 @@ const std::string* Entry::identity() const {
 std::string Entry::etag(bool gzip_variant) const {
   std::string tag;
   for (const auto& [name, value] : headers) {
-    if (beast::iequals(name, "ETag")) tag = value;
+    if (common::iequals(name, "ETag")) tag = value;
   }
   if (gzip_variant && compressed() && tag.size() >= 2 && tag.back() == '"') tag.insert(tag.size() - 1, "-gzip");
   return tag;
@@ -104,8 +105,7 @@ std::size_t Entry::approx_bytes() const {
 
 std::string_view Entry::header(std::string_view name) const {
   for (const auto& [field, value] : headers) {
-    // ASCII comparison: boost::algorithm::iequals builds a std::locale per call.
-    if (beast::iequals(field, name)) return value;
+    if (common::iequals(field, name)) return value;
   }
   return {};
 }

@@ -4,6 +4,7 @@
 
 #include "common/clock.hpp"
 #include "common/hex.hpp"
+#include "common/text.hpp"
 #include "proxy/cache/policy.hpp"
 
 namespace foilcache::cache {
@@ -28,8 +29,8 @@ bool is_stored_header(const http::fields::value_type& field) {
     case http::field::cache_control:
       return false;
     default:
-      return !beast::iequals(field.name_string(), "X-Cache") &&
-             !beast::iequals(field.name_string(), "Cache-Status");
+      return !common::iequals(field.name_string(), "X-Cache") &&
+             !common::iequals(field.name_string(), "Cache-Status");
   }
 }
 

@@ -14,12 +14,12 @@ namespace {
 bool key_covers_vary(std::string_view name, const config::Route& route) {
   // The proxy strips Accept-Encoding upstream on cacheable requests, so the response
   // never depends on it.
-  if (beast::iequals(name, "accept-encoding")) return true;
+  if (common::iequals(name, "accept-encoding")) return true;
   // {user} covers the credentials (an anonymous caller with other cookies bypasses, see
   // request_cacheability). shared: true says the caller does not matter, but an answer
   // that says it varies on them contradicts that: stored, it would be served to everyone
   // (RFC 9111 §4.1), so it is not stored.
-  if (beast::iequals(name, "cookie") || beast::iequals(name, "authorization")) {
+  if (common::iequals(name, "cookie") || common::iequals(name, "authorization")) {
     if (route.key.uses_user() && !route.shared) return true;
   }
   return route.key.renders_header(name);
@@ -95,7 +95,7 @@ ResponseStorability response_storability(const http::response_header<>& response
   for (auto [it, end] = response.equal_range(http::field::content_encoding); it != end; ++it) {
     bool encoded = false;
     common::for_each_list_member(it->value(), [&](std::string_view coding) {
-      if (!beast::iequals(coding, "identity")) encoded = true;
+      if (!common::iequals(coding, "identity")) encoded = true;
     });
     if (encoded) return ResponseStorability::kEncoded;
   }
@@ -110,8 +110,8 @@ bool content_type_matches(std::string_view content_type, const std::vector<std::
   for (const std::string_view pattern : patterns) {
     if (pattern == "*/*") return true;
     if (type.empty()) continue;
-    const bool matched = pattern.ends_with("/*") ? beast::iequals(type, pattern.substr(0, pattern.size() - 2))
-                                                 : beast::iequals(media, pattern);
+    const bool matched = pattern.ends_with("/*") ? common::iequals(type, pattern.substr(0, pattern.size() - 2))
+                                                 : common::iequals(media, pattern);
     if (matched) return true;
   }
   return false;
@@ -127,7 +127,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
     // A weight of 0 (q=0, q=0.0, q=0.000) refuses the coding; any other weight accepts it.
     bool refused = false;
     if (semicolon != std::string_view::npos) refused = zero_weight(member.substr(semicolon + 1));
-    if (beast::iequals(coding, "gzip") || beast::iequals(coding, "x-gzip")) {
+    if (common::iequals(coding, "gzip") || common::iequals(coding, "x-gzip")) {
       gzip_listed = true;
       gzip = gzip || !refused;
     } else if (coding == "*") {
@@ -143,17 +143,17 @@ bool compressible_type(std::string_view content_type) {
   if (slash == std::string_view::npos) return false;
   const auto major = type.substr(0, slash);
   const auto minor = type.substr(slash + 1);
-  if (beast::iequals(major, "text")) return true;
+  if (common::iequals(major, "text")) return true;
   const auto ends_with = [&](std::string_view suffix) {
-    return minor.size() >= suffix.size() && beast::iequals(minor.substr(minor.size() - suffix.size()), suffix);
+    return minor.size() >= suffix.size() && common::iequals(minor.substr(minor.size() - suffix.size()), suffix);
   };
-  if (beast::iequals(major, "application")) {
+  if (common::iequals(major, "application")) {
     for (const char* name : {"json", "xml", "javascript", "x-javascript", "ecmascript", "x-ndjson", "ld+json"}) {
-      if (beast::iequals(minor, name)) return true;
+      if (common::iequals(minor, name)) return true;
     }
     return ends_with("+json") || ends_with("+xml");
   }
-  return beast::iequals(major, "image") && beast::iequals(minor, "svg+xml");
+  return common::iequals(major, "image") && common::iequals(minor, "svg+xml");
 }
 
 const char* to_string(RequestCacheability value) {

@@ -9,6 +9,7 @@
 
 #include "proxy/config/percent_decode.hpp"
 #include "common/hex.hpp"
+#include "common/text.hpp"
 
 namespace foilcache::config {
 namespace {
@@ -312,7 +313,7 @@ std::string KeyTemplate::render(const RenderInput& in) const {
 
 bool KeyTemplate::renders_header(std::string_view name) const {
   return std::any_of(parts_.begin(), parts_.end(), [&](const Part& part) {
-    return part.kind == Kind::kHeader && beast::iequals(part.text, name);
+    return part.kind == Kind::kHeader && common::iequals(part.text, name);
   });
 }
 

@@ -191,7 +191,9 @@ bool read_route(YamlReader& in, const Value& value, Route& route) {
   if (const Value* v = f.get("match")) {
     if (auto text = in.typed_text(*v)) path_ok = read_match(in, *v, *text, route);
   }
-  if (route.write()) {
+  // Without a valid match the method is unknown: read as a cached route, which reports the
+  // missing or bad match (a write route's messages point at its match).
+  if (!route.method.empty() && route.write()) {
     if (f.get("name") == nullptr) in.error(value, label + " is missing required key 'name'");
     read_write_route(in, f, value, path_ok, label, route);
     return in.error_count() == errors_before;

@@ -1,5 +1,7 @@
 #include "proxy/config/sections.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -48,7 +50,7 @@ void read_upstream(YamlReader& in, const Value& value, Config& config) {
     return;
   }
   const boost::urls::url_view url = *parsed;
-  if (!beast::iequals(url.scheme(), "http")) {
+  if (!common::iequals(url.scheme(), "http")) {
     in.error(value, "only http:// upstreams are supported");
     return;
   }

@@ -1,15 +1,12 @@
 #include "proxy/http/forwarding.hpp"
 #include "common/text.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
 #include <algorithm>
 #include <string>
 #include <vector>
 
 namespace foilcache::http_util {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) { return boost::algorithm::iequals(a, b); }
 
 // The fields strip_hop_by_hop removes whatever Connection says.
 bool is_hop_by_hop(http::field name) {
@@ -60,7 +57,7 @@ FieldOrigin classify(const http::fields::value_type& field) {
   // A WSGI server maps X_Forwarded_Prefix and X-Forwarded-Prefix to one environ key: a name
   // with '_' would slip past every rule here (nginx drops them too: underscores_in_headers).
   if (name.find('_') != std::string_view::npos) return FieldOrigin::kNeverForwarded;
-  const auto named = [&](std::string_view other) { return iequals(name, other); };
+  const auto named = [&](std::string_view other) { return common::iequals(name, other); };
   if (std::any_of(std::begin(kRequestLineOverrides), std::end(kRequestLineOverrides), named)) {
     return FieldOrigin::kNeverForwarded;
   }
@@ -83,7 +80,7 @@ void strip_hop_by_hop(http::fields& fields, bool keep_upgrade) {
   for (auto it = fields.find(http::field::connection); it != fields.end() && it->name() == http::field::connection;
        ++it) {
     common::for_each_list_member(it->value(), [&](std::string_view token) {
-      if (keep_upgrade && iequals(token, "upgrade")) return;
+      if (keep_upgrade && common::iequals(token, "upgrade")) return;
       named.emplace_back(token);
     });
   }

@@ -49,7 +49,7 @@ Admission check_framing(http::request_header<>& request, boost::optional<std::ui
   for (auto [it, end] = request.equal_range(http::field::transfer_encoding); it != end; ++it) {
     common::for_each_list_member(it->value(), [&](std::string_view coding) {
       ++codings;
-      chunked_last = beast::iequals(coding, "chunked");
+      chunked_last = common::iequals(coding, "chunked");
       if (chunked_last) ++chunked;
     });
   }

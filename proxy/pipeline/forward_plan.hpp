@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text.hpp"
 #include "proxy/cache/cache_status.hpp"
 #include "proxy/cache/entry.hpp"
 #include "proxy/http/handler.hpp"
@@ -35,7 +36,7 @@ struct Request {
     version = header.version();
     client_keep_alive = header.keep_alive();
     has_body = exchange.parser.chunked() || exchange.parser.content_length().value_or(0) > 0;
-    expect_continue = beast::iequals(header[http::field::expect], "100-continue");
+    expect_continue = common::iequals(header[http::field::expect], "100-continue");
   }
 
   http_server::Exchange& ex;

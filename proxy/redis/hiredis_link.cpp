@@ -3,6 +3,7 @@
 #include <hiredis/async.h>
 
 #include "proxy/redis/asio_adapter.hpp"
+#include "proxy/redis/reply_reader.hpp"
 
 namespace foilcache::redis {
 namespace {
@@ -28,9 +29,7 @@ std::optional<std::string> HiredisLink::open(const std::string& address, std::ui
     return why;
   }
   ac->data = this;
-  // Keep the reply reader's buffer between replies: by default hiredis frees it whenever
-  // it is empty and over 16 KiB, which reallocates it for every cached page.
-  ac->c.reader->maxbuf = 0;
+  configure_reader(ac->c.reader);
   adapter_ = std::make_shared<AsioAdapter>(executor_, [this] { on_detach(); });
   if (auto ec = adapter_->attach(ac)) {
     redisAsyncFree(ac);

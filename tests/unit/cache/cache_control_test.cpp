@@ -1,6 +1,10 @@
 #include "proxy/cache/cache_control.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
 
 namespace foilcache::cache {
 namespace {
@@ -78,6 +82,25 @@ TEST(CacheControl, CombinesRepeatedFields) {
   const CacheControl cc = parse_cache_control(fields);
   EXPECT_TRUE(cc.public_);
   EXPECT_TRUE(cc.no_store);
+}
+
+// Found by fuzzing: beast::iequals (Boost 1.81) read one byte past a directive whose last
+// character differed from a known one's only in case. The value ends where a readable page
+// does, so any read past it faults.
+TEST(CacheControl, ReadsNoFurtherThanTheValue) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* pages = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(pages, MAP_FAILED);
+  ASSERT_EQ(mprotect(static_cast<char*>(pages) + page, page, PROT_NONE), 0);
+  for (const std::string_view text : {"max-age=5, s-maxagE", "max-age=5, No-StorE"}) {
+    char* at = static_cast<char*>(pages) + page - text.size();
+    std::memcpy(at, text.data(), text.size());
+    CacheControl cc;
+    parse_cache_control(std::string_view(at, text.size()), cc);
+    EXPECT_EQ(cc.max_age, 5u) << text;
+    EXPECT_EQ(cc.no_store, text.ends_with("StorE")) << text;
+  }
+  munmap(pages, 2 * page);
 }
 
 }  // namespace

@@ -15,6 +15,15 @@ std::vector<std::string> members(std::string_view value) {
   return out;
 }
 
+TEST(TextIequals, AsciiCaseOnly) {
+  EXPECT_TRUE(common::iequals("Content-Type", "content-TYPE"));
+  EXPECT_TRUE(common::iequals("", ""));
+  EXPECT_FALSE(common::iequals("gzip", "gzi"));
+  EXPECT_FALSE(common::iequals("s-maxage", "s-maxagf"));
+  EXPECT_FALSE(common::iequals("\xC4", "\xE4"));  // not ASCII: bytes compared as they are
+  EXPECT_FALSE(common::iequals("[", "{"));  // 0x5B and 0x7B differ by the case bit only
+}
+
 TEST(TextListMembers, SplitsAndTrims) {
   EXPECT_EQ(members(" Accept-Encoding ,, Cookie,\tX-A "),
             (std::vector<std::string>{"Accept-Encoding", "Cookie", "X-A"}));

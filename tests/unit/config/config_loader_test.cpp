@@ -581,6 +581,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         V2ErrorCase{"WriteWithoutInvalidates", "routes:\n  - name: w\n    match: POST /a\n",
                     "v2.yaml:2:5: route 'w' is missing required key 'invalidates'"},
+        // Found by fuzzing: a route without match was read as a write route, and its ttl
+        // error dereferenced the missing match.
+        V2ErrorCase{"RouteWithoutMatch", "routes:\n  - name: r\n    ttl: 5m\n    key: k\n",
+                    "v2.yaml:2:5: route 'r' is missing required key 'match'"},
         V2ErrorCase{"WriteWithTtl", "routes:\n  - name: w\n    match: PUT /a\n    ttl: 5m\n    invalidates: [x]\n",
                     "v2.yaml:3:12: only GET routes can be cached: a PUT route is a write route"},
         V2ErrorCase{"GetWithInvalidates",
