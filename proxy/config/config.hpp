@@ -42,6 +42,18 @@ struct RedisConfig {
   std::string username;
   std::string password;
   int db = 0;
+  // Which kind of deployment the url names (redis://, redis+cluster://, redis+sentinel://).
+  enum class Topology : std::uint8_t { kServer, kCluster, kSentinel };
+  Topology topology = Topology::kServer;
+  struct Node {
+    std::string host;
+    std::uint16_t port = 0;
+  };
+  std::vector<Node> nodes;       // cluster: the seed nodes; sentinel: the Sentinels (host/port: the first)
+  std::string master_name;       // sentinel: the monitored master's name
+  // Not read from YAML: set on the connection to a master found through Sentinel, whose
+  // handshake then checks with ROLE that the server really is a master.
+  bool verify_master = false;
   std::string masked_url() const;        // url with the password (or a lone userinfo) replaced by ***
 };
 

@@ -93,6 +93,9 @@ void read_feeds(YamlReader& in, const Value& value, const RedisConfig& redis, Fe
     if (auto text = in.string(*url)) {
       socketio.url = *text;
       parse_redis_url(in, *url, std::move(*text), socketio.redis);
+      if (socketio.redis.topology != RedisConfig::Topology::kServer) {
+        in.error(*url, "the app's Socket.IO queue is one Redis server: its url must start with redis://");
+      }
     }
   }
   if (const Value* channel = s.get("channel")) {

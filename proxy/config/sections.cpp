@@ -13,7 +13,6 @@ namespace foilcache::config {
 namespace {
 
 constexpr std::uint16_t kHttpPort = 80;
-constexpr std::uint16_t kRedisPort = 6379;
 
 bool is_cookie_name(std::string_view name) {
   // RFC 6265 §4.1.1 cookie-name is an RFC 2616 token.
@@ -85,58 +84,7 @@ void read_upstream(YamlReader& in, const Value& value, Config& config) {
   config.upstream.port = port;
 }
 
-// Messages here never quote the url itself: it may carry a password.
 }  // namespace
-
-void parse_redis_url(YamlReader& in, const Value& value, std::string text, RedisConfig& redis) {
-  redis.url = std::move(text);
-  if (redis.url.empty()) return;  // embedded in-memory store
-  const auto masked = quoted(redis.masked_url());
-  const auto parsed = boost::urls::parse_uri(redis.url);
-  if (!parsed) {
-    in.error(value, "invalid redis url " + masked +
-                        " (expected redis://[user:password@]host[:port][/db]; percent-encode special characters)");
-    return;
-  }
-  const boost::urls::url_view url = *parsed;
-  if (url.scheme() != "redis") {
-    in.error(value, "the redis url must start with redis:// (rediss:// and unix sockets are not supported)");
-    return;
-  }
-  redis.host = url.host_address();
-  if (redis.host.empty()) in.error(value, "the redis url " + masked + " has no host");
-  redis.port = kRedisPort;
-  if (url.has_port()) {
-    const auto number = parse_uint(url.port());
-    if (!number || *number == 0 || *number > std::numeric_limits<std::uint16_t>::max()) {
-      in.error(value, "invalid port in redis url " + masked);
-    } else {
-      redis.port = static_cast<std::uint16_t>(*number);
-    }
-  }
-  redis.db = 0;
-  const std::string_view path = url.encoded_path();
-  if (!path.empty() && path != "/") {
-    const auto db = parse_uint(path.substr(1));
-    if (path.front() != '/' || !db || *db > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-      in.error(value, "invalid database in redis url " + masked + " (expected /N)");
-    } else {
-      redis.db = static_cast<int>(*db);
-    }
-  }
-  if (url.has_query() || url.has_fragment()) {
-    in.error(value, "the redis url " + masked + " must not have a query or fragment");
-  }
-  redis.username.clear();
-  redis.password.clear();
-  if (url.has_password()) {
-    redis.username = url.user();
-    redis.password = url.password();
-  } else if (url.has_userinfo()) {
-    // "redis://secret@host": a lone userinfo is the password (AUTH <password>).
-    redis.password = url.user();
-  }
-}
 
 namespace {
 

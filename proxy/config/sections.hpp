@@ -12,8 +12,10 @@ namespace foilcache::config {
 
 // The whole document: every top-level key into `out` (sections.cpp).
 void read_root(YamlReader& in, const YAML::Node& root, Config& out);
-// A redis://[user:password@]host[:port][/db] url into `redis` (url, host, port, username,
-// password, db), reported at `value` when invalid (sections.cpp).
+// A redis://[user:password@]host[:port][/db], redis+cluster://[user:password@]host:port[,...]
+// or redis+sentinel://[user:password@]host:port[,...]/MASTER_NAME[/db] url into `redis`
+// (url, topology, host, port, nodes, master_name, username, password, db), reported at
+// `value` when invalid (redis_url.cpp).
 void parse_redis_url(YamlReader& in, const Value& value, std::string text, RedisConfig& redis);
 // `events:` (or its alias `webhooks.events`): event name -> tags, or -> {when, tags}
 // (events_section.cpp). `where` names the map in messages.

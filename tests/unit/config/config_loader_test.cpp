@@ -383,6 +383,74 @@ INSTANTIATE_TEST_SUITE_P(
         RedisUrlCase{"TrailingSlash", "redis://cache/", "cache", 6379, "", "", 0, "redis://cache/"}),
     [](const auto& info) { return info.param.name; });
 
+// ---- redis+cluster:// and redis+sentinel:// ----
+
+std::string nodes_of(const RedisConfig& redis) {
+  std::string out;
+  for (const auto& node : redis.nodes) out += (out.empty() ? "" : ",") + node.host + ":" + std::to_string(node.port);
+  return out;
+}
+
+TEST(ConfigLoaderRedisTopology, ClusterSeedsWithCredentials) {
+  const auto config = load_config_string("redis:\n  url: \"redis+cluster://app:s%40cret@h1:7000,10.0.0.2:7001, [::1]\"\n",
+                                         "test.yaml", fake_env({}));
+  const RedisConfig& redis = config->redis;
+  EXPECT_EQ(redis.topology, RedisConfig::Topology::kCluster);
+  EXPECT_EQ(nodes_of(redis), "h1:7000,10.0.0.2:7001,::1:6379");
+  EXPECT_EQ(redis.host, "h1");
+  EXPECT_EQ(redis.port, 7000);
+  EXPECT_EQ(redis.username, "app");
+  EXPECT_EQ(redis.password, "s@cret");
+  EXPECT_EQ(redis.db, 0);
+  EXPECT_EQ(redis.masked_url(), "redis+cluster://app:***@h1:7000,10.0.0.2:7001, [::1]");
+}
+
+TEST(ConfigLoaderRedisTopology, SentinelsMasterNameAndDatabase) {
+  const auto config = load_config_string("redis:\n  url: \"redis+sentinel://s3cret@s1,s2:26380/mymaster/2\"\n",
+                                         "test.yaml", fake_env({}));
+  const RedisConfig& redis = config->redis;
+  EXPECT_EQ(redis.topology, RedisConfig::Topology::kSentinel);
+  EXPECT_EQ(nodes_of(redis), "s1:26379,s2:26380");
+  EXPECT_EQ(redis.master_name, "mymaster");
+  EXPECT_EQ(redis.db, 2);
+  EXPECT_EQ(redis.username, "");
+  EXPECT_EQ(redis.password, "s3cret");
+  EXPECT_EQ(redis.masked_url(), "redis+sentinel://***@s1,s2:26380/mymaster/2");
+  EXPECT_FALSE(redis.verify_master) << "set by the Sentinel client, never by YAML";
+}
+
+TEST(ConfigLoaderRedisTopology, PlainUrlIsOneServer) {
+  const auto config = load_config_string("redis:\n  url: redis://cache:6380/1\n", "test.yaml", fake_env({}));
+  EXPECT_EQ(config->redis.topology, RedisConfig::Topology::kServer);
+  EXPECT_TRUE(config->redis.nodes.empty());
+}
+
+TEST(ConfigLoaderRedisTopology, BadUrlsAreLocatedAndMasked) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"redis+cluster://", "names no node"},
+      {"redis+cluster://pw@h1:7000,h2:99999", "invalid node 'h2:99999'"},
+      {"redis+cluster://pw@h1:7000/3", "Redis Cluster has only database 0"},
+      {"redis+cluster://pw@h1:7000?x=1", "must not have a query or fragment"},
+      {"redis+sentinel://pw@s1:26379", "names no master"},
+      {"redis+sentinel://pw@s1:26379/", "names no master"},
+      {"redis+sentinel://pw@s1:26379/mymaster/x", "invalid database in redis url"},
+      {"redis+sentinel://pw@s1:26379,a b/m", "invalid node 'a b'"},
+      {"redis+unix://pw@h", "must start with redis://, redis+cluster:// or redis+sentinel://"},
+  };
+  for (const auto& [url, message] : cases) {
+    const auto errors = load_errors("redis:\n  url: \"" + url + "\"\n");
+    ASSERT_FALSE(errors.empty()) << url;
+    EXPECT_NE(joined(errors).find("test.yaml:2:8: "), std::string::npos) << joined(errors);
+    EXPECT_NE(joined(errors).find(message), std::string::npos) << url << ": " << joined(errors);
+    EXPECT_EQ(joined(errors).find("pw@"), std::string::npos) << "the password is masked: " << joined(errors);
+  }
+}
+
+TEST(ConfigLoaderRedisTopology, TheAppQueueIsOneServer) {
+  const auto errors = load_errors("feeds:\n  socketio:\n    url: \"redis+cluster://h1:7000\"\n");
+  EXPECT_NE(joined(errors).find("its url must start with redis://"), std::string::npos) << joined(errors);
+}
+
 TEST(ConfigLoaderRedisConfig, EmptyUrlMasksToEmpty) { EXPECT_EQ(RedisConfig{}.masked_url(), ""); }
 
 TEST(ConfigLoaderUpstreamAddress, HostHeaderBracketsIpv6) {
