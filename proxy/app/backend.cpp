@@ -1,6 +1,6 @@
 #include "proxy/app/backend.hpp"
 
-#include "proxy/redis/redis_client.hpp"
+#include "proxy/redis/client.hpp"
 #include "proxy/store/redis_store.hpp"
 
 namespace foilcache::app {
@@ -12,7 +12,7 @@ store::Backend make_backend(const config::Config& config, net::io_context& ioc,
     backend.entries = std::make_unique<store::MemoryStore>(std::move(memory));
     return backend;
   }
-  auto client = std::make_shared<redis::RedisClient>(ioc, config.redis);
+  auto client = redis::make_client(ioc, config.redis);
   client->start();
   auto redis = std::make_unique<store::RedisStore>(std::move(client), config.redis.prefix);
   backend.lock = redis.get();

@@ -108,11 +108,11 @@ void Server::start() {
 }
 
 void Server::start_l1(Worker& first) {
-  subscriber_ = std::make_shared<redis::RedisClient>(first.ioc(), config_->redis);
+  subscriber_ = redis::make_client(first.ioc(), config_->redis);
   store::InvalidationBus* bus = &first.bus();
   subscriber_->subscribe(
       config_->redis.prefix + "@invalidate", [bus](std::string_view payload) { bus->on_message(payload); },
-      [bus] { bus->on_resubscribed(); });
+      [bus] { bus->on_resubscribed(); }, {});
   subscriber_->start();
   net::co_spawn(first.ioc(), bus->heartbeat(shared_.drain.draining), net::detached);
   metrics_->set_l1(0, false);  // creates the series now, before the io threads scrape

@@ -13,7 +13,7 @@
 #include "proxy/config/config.hpp"
 #include "proxy/feeds/socketio_feed.hpp"
 #include "proxy/metrics/metrics.hpp"
-#include "proxy/redis/redis_client.hpp"
+#include "proxy/redis/client.hpp"
 
 namespace foilcache::app {
 
@@ -61,7 +61,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::unique_ptr<Warmer> warmer_;  // on the first worker; destroyed before it
-  std::shared_ptr<redis::RedisClient> subscriber_;
+  std::shared_ptr<redis::Client> subscriber_;
   // The app's Socket.IO feed, on the first worker with its Invalidator; made in every mode
   // (off while feeds.socketio.url is empty), so a reload can turn it on. Destroyed before
   // the workers, after their io threads stopped.

@@ -26,6 +26,7 @@ std::vector<std::vector<std::string>> handshake_plan(const config::RedisConfig& 
     plan.push_back(std::move(auth));
   }
   if (config.db != 0) plan.push_back({"SELECT", std::to_string(config.db)});
+  if (config.verify_master) plan.push_back({"ROLE"});
   plan.push_back({"PING"});
   return plan;
 }
@@ -46,6 +47,11 @@ ConnAction make_open(ConnAction::Type type, std::string host, std::uint16_t port
   action.host = std::move(host);
   action.port = port;
   return action;
+}
+
+// ROLE's answer of a master: ["master", offset, replicas].
+bool is_master_role(const Reply& reply) {
+  return reply.type == ReplyType::kArray && !reply.elements.empty() && reply.elements.front().str() == "master";
 }
 
 bool is_address_literal(const std::string& host) {
@@ -103,6 +109,10 @@ ConnAction ConnectionFsm::on_reply(const Result& result, TimePoint now) {
   const std::string& what = plan_[step_].front();
   if (result.ec) return fail(what + ": " + result.ec.message(), Type::kClose, now);
   if (result.reply.is_error()) return fail(what + " refused: " + std::string(result.reply.str()), Type::kClose, now);
+  if (what == "ROLE" && !is_master_role(result.reply)) {
+    // A Sentinel's answer may be out of date (a failover under way): not a master, not used.
+    return fail("ROLE: " + endpoint_.name() + " is not a master", Type::kClose, now);
+  }
   ++step_;
   return next_step();
 }
@@ -140,6 +150,14 @@ ConnAction ConnectionFsm::on_command_timeouts(int in_a_row, TimePoint now) {
   return back_off(Type::kClose, Report::kLost, now);
 }
 
+ConnAction ConnectionFsm::skip_backoff(TimePoint now) {
+  if (state_ == State::kStopped) return make_action(Type::kStopped);
+  if (state_ != State::kBackoff) return make_action(Type::kNone);
+  backoff_ = reconnect_min_;
+  failure_streak_ = 0;
+  return begin_attempt(now);
+}
+
 ConnAction ConnectionFsm::stop() {
   state_ = State::kStopped;
   return make_action(Type::kStopped);
@@ -149,6 +167,7 @@ ConnAction ConnectionFsm::begin_attempt(TimePoint now) {
   // One deadline for the whole attempt: resolve, connect and every handshake step.
   deadline_ = now + connect_timeout_;
   step_ = 0;
+  if (endpoint_.host.empty()) return fail("no server known yet", Type::kWait, now);
   const bool literal = is_address_literal(endpoint_.host);
   state_ = literal ? State::kConnecting : State::kResolving;
   return make_open(literal ? Type::kConnect : Type::kResolve, endpoint_.host, endpoint_.port, deadline_);

@@ -72,7 +72,7 @@ struct ConnAction {
   Report report = Report::kNone;
   std::string host;               // kResolve: the name; kConnect: the address
   std::uint16_t port = 0;         // kResolve, kConnect
-  std::vector<std::string> argv;  // kSend: AUTH [username] password | SELECT db | PING
+  std::vector<std::string> argv;  // kSend: AUTH [username] password | SELECT db | ROLE | PING
   TimePoint until = TimePoint::max();  // kResolve, kConnect, kSend: the attempt's deadline;
                                        // kClose, kWait: the back-off's end
 };
@@ -96,7 +96,8 @@ class ConnectionFsm {
     kStopped,     // stop() was called: terminal
   };
 
-  // Copies what it needs of `config`: username, password, db (the handshake plan),
+  // Copies what it needs of `config`: username, password, db, verify_master (the handshake
+  // plan; with verify_master a ROLE step fails the attempt unless the server is a master),
   // connect_timeout, reconnect_min and reconnect_max. `jitter_seed` seeds the back-off's
   // random half (fixed in tests, random in the client).
   ConnectionFsm(Endpoint endpoint, const config::RedisConfig& config, std::uint32_t jitter_seed);
@@ -123,6 +124,12 @@ class ConnectionFsm {
   ConnAction on_command_timeouts(int in_a_row, TimePoint now);
   // Terminal, from every state; idempotent.
   ConnAction stop();
+  // The server of the next attempt (a topology moved: a new master). An empty host means
+  // none is known: attempts fail at once and back off until one is set.
+  void set_endpoint(Endpoint endpoint) { endpoint_ = std::move(endpoint); }
+  // The endpoint changed during a back-off: the next attempt starts now, with the back-off
+  // reset (a new server, not another failure). In other states: kNone.
+  ConnAction skip_backoff(TimePoint now);
 
   State state() const noexcept { return state_; }
   const Endpoint& endpoint() const noexcept { return endpoint_; }

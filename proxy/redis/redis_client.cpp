@@ -24,8 +24,8 @@ using Type = ConnAction::Type;
 using Report = ConnAction::Report;
 
 static_assert(RedisClient::kMaxConsecutiveTimeouts == ConnectionFsm::kMaxConsecutiveTimeouts);
-static_assert(std::is_same_v<RedisClient::Handler, ResultHandler>);
-static_assert(std::is_same_v<RedisClient::PipelineHandler, PipelineResultHandler>);
+static_assert(std::is_same_v<Client::Handler, ResultHandler>);
+static_assert(std::is_same_v<Client::PipelineHandler, PipelineResultHandler>);
 
 // The buffer commands are formatted in is kept between commands up to this capacity.
 constexpr std::size_t kKeptCommandBytes = 64 * 1024;
@@ -129,6 +129,21 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   TimePoint command_deadline() const { return Clock::now() + config_.timeout; }
 
   void set_subscription(Subscription subscription) { subscription_ = std::move(subscription); }
+  void set_target(TargetFn target) { target_ = std::move(target); }
+
+  // The next attempt goes where the target says now; a connection elsewhere is closed.
+  void retarget() {
+    if (!target_ || stopped()) return;
+    const std::optional<Endpoint> target = target_();
+    if (!target || target->name() == fsm_.endpoint().name()) return;
+    fsm_.set_endpoint(*target);
+    retargeted_ = true;
+    link_.close();  // the connection (or attempt) ends: the next one goes there, at once
+    signal_.cancel();
+  }
+
+  Endpoint endpoint() const { return fsm_.endpoint(); }
+  void refuse(Handler handler) { reject(Completion{std::move(handler), nullptr, 0}, make_error_code(Errc::not_connected)); }
 
   bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
   BreakerState breaker_state() const noexcept { return breaker_.state(); }
@@ -153,7 +168,13 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
 
   // --- the connection life cycle: ConnectionFsm's actions, performed ---
 
+  // Before each attempt: the target's current server, if it knows one.
+  void consult_target() {
+    if (target_) fsm_.set_endpoint(target_().value_or(Endpoint{}));  // none known: the attempt fails fast
+  }
+
   net::awaitable<void> run(std::shared_ptr<Impl> /*keep_alive*/) {
+    consult_target();
     ConnAction action = fsm_.start(Clock::now());
     while (action.type != Type::kStopped) {
       ConnAction next;
@@ -184,7 +205,9 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
     }
     if (action.type == Type::kServe) co_return co_await serve();
     if (action.type == Type::kClose) link_.close();
-    while (!stopped() && Clock::now() < action.until) co_await wait_signal(action.until);  // kClose, kWait
+    while (!stopped() && Clock::now() < action.until && !retargeted_) co_await wait_signal(action.until);  // kClose, kWait
+    consult_target();
+    if (std::exchange(retargeted_, false)) co_return fsm_.skip_backoff(Clock::now());
     co_return fsm_.on_deadline(Clock::now());
   }
 
@@ -377,6 +400,8 @@ class RedisClient::Impl : public std::enable_shared_from_this<Impl> {
   std::atomic<bool> connected_{false};
   AtomicStats stats_;
   Subscription subscription_;  // subscriber mode when active
+  TargetFn target_;            // where attempts go, when not the configured server
+  bool retargeted_ = false;    // retarget() moved the endpoint: skip the back-off
 };
 
 RedisClient::RedisClient(net::io_context& ioc, config::RedisConfig config, LogFn log)
@@ -384,12 +409,14 @@ RedisClient::RedisClient(net::io_context& ioc, config::RedisConfig config, LogFn
 
 RedisClient::~RedisClient() { impl_->stop(); }
 
-void RedisClient::subscribe(std::string channel, std::function<void(std::string_view)> on_message,
-                            std::function<void()> on_subscribed, std::function<void()> on_lost) {
+void RedisClient::subscribe(std::string channel, MessageFn on_message, std::function<void()> on_subscribed,
+                            std::function<void()> on_lost) {
   impl_->set_subscription(
       Subscription(std::move(channel), std::move(on_message), std::move(on_subscribed), std::move(on_lost)));
 }
 
+void RedisClient::set_target(TargetFn target) { impl_->set_target(std::move(target)); }
+void RedisClient::retarget() { impl_->retarget(); }
 void RedisClient::start() { impl_->start(); }
 void RedisClient::stop() { impl_->stop(); }
 bool RedisClient::connected() const noexcept { return impl_->connected(); }
@@ -398,47 +425,21 @@ std::size_t RedisClient::pending() const noexcept { return impl_->pending(); }
 ClientStats RedisClient::stats() const noexcept { return impl_->stats(); }
 const std::string& RedisClient::last_error() const noexcept { return impl_->last_error(); }
 const config::RedisConfig& RedisClient::config() const noexcept { return impl_->config(); }
+Endpoint RedisClient::endpoint() const { return impl_->endpoint(); }
+std::vector<std::string> RedisClient::data_nodes() const { return {impl_->endpoint().name()}; }
 
 void RedisClient::async_command(std::span<const std::string_view> argv, Handler handler) {
   impl_->send(argv, Completion{std::move(handler), nullptr, 0}, false, impl_->command_deadline());
 }
 
-net::awaitable<Result> RedisClient::command(std::span<const std::string_view> argv) {
-  return async_command(argv, net::use_awaitable);
-}
-
-net::awaitable<Result> RedisClient::command(std::initializer_list<std::string_view> argv) {
-  return async_command(std::span<const std::string_view>(argv.begin(), argv.size()), net::use_awaitable);
-}
-
-net::awaitable<Result> RedisClient::command(std::vector<std::string> argv) {
-  std::vector<std::string_view> views(argv.begin(), argv.end());
-  co_return co_await async_command(std::span<const std::string_view>(views), net::use_awaitable);
-}
-
-void RedisClient::async_pipeline(std::span<const std::vector<std::string_view>> commands, PipelineHandler handler) {
-  impl_->send_pipeline(commands, std::move(handler));
+void RedisClient::async_command_at(std::string_view node, std::span<const std::string_view> argv, Handler handler) {
+  if (node == impl_->endpoint().name()) return async_command(argv, std::move(handler));
+  impl_->refuse(std::move(handler));  // not this client's server
 }
 
 void RedisClient::async_pipeline(std::span<const std::span<const std::string_view>> commands,
                                  PipelineHandler handler) {
   impl_->send_pipeline(commands, std::move(handler));
-}
-
-net::awaitable<std::vector<Result>> RedisClient::pipeline(std::vector<std::vector<std::string_view>> commands) {
-  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(std::vector<Result>)>(
-      [this](auto handler, std::span<const std::vector<std::string_view>> all) {
-        async_pipeline(all, PipelineHandler(std::move(handler)));
-      },
-      net::use_awaitable, std::span<const std::vector<std::string_view>>(commands));
-}
-
-net::awaitable<std::vector<Result>> RedisClient::pipeline(std::span<const std::span<const std::string_view>> commands) {
-  return net::async_initiate<decltype(net::use_awaitable), void(std::vector<Result>)>(
-      [this](auto handler, std::span<const std::span<const std::string_view>> all) {
-        async_pipeline(all, PipelineHandler(std::move(handler)));
-      },
-      net::use_awaitable, commands);
 }
 
 }  // namespace foilcache::redis

@@ -33,7 +33,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,36 +43,15 @@
 #include "proxy/config/config.hpp"
 #include "common/net.hpp"
 #include "proxy/redis/circuit_breaker.hpp"
+#include "proxy/redis/client.hpp"
+#include "proxy/redis/connection_fsm.hpp"
 #include "proxy/redis/redis_error.hpp"
 #include "proxy/redis/reply.hpp"
 
 namespace foilcache::redis {
 
-enum class LogLevel {
-  kInfo,  // state changes: connected, reconnected, circuit breaker closed
-  kWarn,  // connection lost, connect/handshake failed, circuit breaker opened (each once per
-          // failure streak)
-};
-// Receives the client's log lines (no trailing newline). Called on the client's io_context.
-using LogFn = std::function<void(LogLevel, std::string_view message)>;
-
-// Counters since construction (readable from any thread).
-struct ClientStats {
-  std::uint64_t commands = 0;          // commands handed to the connection
-  std::uint64_t timeouts = 0;          // commands completed with Errc::timeout
-  std::uint64_t rejected = 0;          // commands failed without being sent (not connected, overloaded)
-  std::uint64_t short_circuited = 0;   // commands failed without being sent with Errc::circuit_open
-                                       // (not counted in rejected)
-  std::uint64_t connects = 0;          // handshakes completed
-  std::uint64_t connect_failures = 0;  // connection attempts that failed
-  std::uint64_t disconnects = 0;       // ready connections lost or closed as stuck
-};
-
-class RedisClient {
+class RedisClient final : public Client {
  public:
-  // Completion handler of the callback form; called exactly once, via post.
-  using Handler = net::any_completion_handler<void(Result)>;
-
   static constexpr int kMaxConsecutiveTimeouts = 3;
   // Commands in flight on one connection before new ones fail with Errc::overloaded:
   // a stalled server must not make memory grow without bound.
@@ -86,63 +65,42 @@ class RedisClient {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
-  // Makes this client a subscriber (call before start()): after every (re)connect it
-  // SUBSCRIBEs to `channel`, calls `on_subscribed` once the server confirmed, and then
-  // `on_message` with each message's payload (on the client's io_context); `on_lost` (may be
-  // empty) when such a connection goes away, stop() included. None may call back into this
-  // client (they run inside hiredis callbacks): post what needs it. A subscribed
-  // connection takes no other commands: use a separate client for them.
-  void subscribe(std::string channel, std::function<void(std::string_view payload)> on_message,
-                 std::function<void()> on_subscribed, std::function<void()> on_lost = {});
+  // See Client::subscribe. None of the callbacks may call back into this client (they run
+  // inside hiredis callbacks): post what needs it.
+  void subscribe(std::string channel, MessageFn on_message, std::function<void()> on_subscribed,
+                 std::function<void()> on_lost) override;
 
-  // Starts connecting (in the background; returns immediately). Call once, on the io_context's thread
-  // or before it runs.
-  void start();
-  // Cancels timers and closes the connection; every command still pending completes with
-  // operation_aborted, and later commands too. Idempotent; on the io_context's thread.
-  void stop();
+  // Where each connection attempt goes, asked before every attempt (a Sentinel's current
+  // master; nullopt: none known yet, the attempt fails and backs off). Call before start().
+  using TargetFn = std::function<std::optional<Endpoint>()>;
+  void set_target(TargetFn target);
+  // Asks the target again now: when it names another server than the connection's, the
+  // connection is closed and the next attempt goes there.
+  void retarget();
+
+  void start() override;
+  void stop() override;
 
   // True while a handshaken connection is ready for commands.
-  bool connected() const noexcept;
+  bool connected() const noexcept override;
   // The circuit breaker's state (kClosed before start()).
-  BreakerState breaker_state() const noexcept;
+  BreakerState breaker_state() const noexcept override;
   // Commands sent and not yet completed.
   std::size_t pending() const noexcept;
-  ClientStats stats() const noexcept;
+  ClientStats stats() const noexcept override;
   // Why the last connection attempt failed or the last connection was lost ("" if none).
   // Never contains the password.
   const std::string& last_error() const noexcept;
+  // The server of the current (or next) connection attempt (on the io thread).
+  Endpoint endpoint() const;
 
-  // Sends `argv` (binary safe). The strings are copied before this returns, so they only
-  // need to outlive the call itself.
-  void async_command(std::span<const std::string_view> argv, Handler handler);
-
-  // Awaitable forms. `argv` is read when the returned awaitable is first awaited: await it in
-  // the same full-expression (`co_await client.command({"GET", key})`).
-  template <typename CompletionToken>
-  auto async_command(std::span<const std::string_view> argv, CompletionToken&& token) {
-    return net::async_initiate<CompletionToken, void(Result)>(
-        [this](auto handler, std::span<const std::string_view> args) {
-          async_command(args, Handler(std::move(handler)));
-        },
-        token, argv);
-  }
-  net::awaitable<Result> command(std::span<const std::string_view> argv);
-  net::awaitable<Result> command(std::initializer_list<std::string_view> argv);
-  // Owning form, for callers that build argv dynamically.
-  net::awaitable<Result> command(std::vector<std::string> argv);
-
-  // Sends every command of `commands` back to back (one round trip) and completes once
-  // all have, with their results in order. Each command is independent (no MULTI): in a
-  // Redis Cluster each may live in another slot. The strings are copied before this returns.
-  using PipelineHandler = net::any_completion_handler<void(std::vector<Result>)>;
-  void async_pipeline(std::span<const std::vector<std::string_view>> commands, PipelineHandler handler);
-  void async_pipeline(std::span<const std::span<const std::string_view>> commands, PipelineHandler handler);
-  net::awaitable<std::vector<Result>> pipeline(std::vector<std::vector<std::string_view>> commands);
-  // Non-owning form (no copy of the argv lists, no coroutine frame): `commands` and the
-  // strings are read when the returned awaitable is first awaited, so await it in the same
-  // full-expression, as command(std::span).
-  net::awaitable<std::vector<Result>> pipeline(std::span<const std::span<const std::string_view>> commands);
+  // Sends `argv` (binary safe); the strings are copied before this returns.
+  void async_command(std::span<const std::string_view> argv, Handler handler) override;
+  // One round trip; in order; no MULTI.
+  void async_pipeline(std::span<const std::span<const std::string_view>> commands, PipelineHandler handler) override;
+  // {endpoint().name()}; async_command_at sends to it when `node` names it.
+  std::vector<std::string> data_nodes() const override;
+  void async_command_at(std::string_view node, std::span<const std::string_view> argv, Handler handler) override;
 
   const config::RedisConfig& config() const noexcept;
 

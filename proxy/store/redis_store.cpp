@@ -25,7 +25,7 @@ constexpr char kInternalMark = '@';  // first byte after the prefix of foilcache
 constexpr std::size_t kInlineCommands = 4;
 }  // namespace
 
-RedisStore::RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix)
+RedisStore::RedisStore(std::shared_ptr<redis::Client> client, std::string prefix)
     : client_(std::move(client)), prefix_(std::move(prefix)), stats_key_(prefix_ + std::string(kStatsSuffix)) {}
 
 std::string RedisStore::full_key(std::string_view key) const {
@@ -188,12 +188,24 @@ std::string escape_glob(std::string_view text) {
 }  // namespace
 
 net::awaitable<CountResult> RedisStore::scan(const std::string& glob, bool remove) {
+  CountResult out;
+  const std::vector<std::string> nodes = client_->data_nodes();
+  if (nodes.empty()) out.status = StoreStatus::kUnavailable;  // a topology not known yet
+  for (const auto& node : nodes) {
+    const CountResult part = co_await scan_node(node, glob, remove);
+    out.count += part.count;
+    if (part.status != StoreStatus::kOk) out.status = part.status;
+  }
+  co_return out;
+}
+
+net::awaitable<CountResult> RedisStore::scan_node(const std::string& node, const std::string& glob, bool remove) {
   const std::string match = escape_glob(prefix_) + glob;
   CountResult out;
   std::string cursor = "0";
   do {
     std::vector<std::string> scan_argv{"SCAN", cursor, "MATCH", match, "COUNT", kScanBatch};
-    redis::Result step = co_await client_->command(std::move(scan_argv));
+    redis::Result step = co_await client_->command_at(node, std::move(scan_argv));
     if (step.ec || step.reply.type != redis::ReplyType::kArray || step.reply.elements.size() != 2 ||
         step.reply.elements[1].type != redis::ReplyType::kArray) {
       out.status = StoreStatus::kUnavailable;

@@ -1,5 +1,5 @@
 // The Redis back-end: entries, the fetch lock, the shared counters and the invalidation
-// channel of every instance sharing one Redis. One RedisStore (and its RedisClient) per io thread.
+// channel of every instance sharing one Redis. One RedisStore (and its redis::Client) per io thread.
 #pragma once
 
 #include <atomic>
@@ -9,7 +9,7 @@
 
 #include "proxy/store/store.hpp"
 #include "proxy/config/config.hpp"
-#include "proxy/redis/redis_client.hpp"
+#include "proxy/redis/client.hpp"
 
 namespace foilcache::store {
 
@@ -23,8 +23,9 @@ namespace foilcache::store {
 //   <prefix>@epoch      a token written when the key is missing (SET NX GET; no TTL): a
 //                       changed or missing one means Redis lost its data (InvalidationBus)
 // and the pub/sub channel <prefix>@invalidate (store::InvalidationBus).
-// Admin scans (clear, pattern, count) skip them. Every command names one key, so the
-// layout works unchanged on a Redis Cluster.
+// Admin scans (clear, pattern, count) skip them. Every command names one key (a multi-key
+// UNLINK of a scan batch is split per slot by the cluster client), so the layout works
+// unchanged on a Redis Cluster: see docs/OPERATIONS.md, "Redis Cluster and Sentinel".
 // - get: GET key pipelined with GET of each tag's generation (one round trip), then
 //   decode_entry and the validity check of EntryStore::get. A value that does not decode
 //   (another writer, an older format) is reported as kNotFound, not kUnavailable: the
@@ -34,16 +35,17 @@ namespace foilcache::store {
 // - del: UNLINK (kOk if a key was removed, kNotFound otherwise); a key naming foilcache's
 //   own (starting with '@') is never an entry: kNotFound, nothing touched.
 // - any client error (not connected, timeout, lost connection) or error reply: kUnavailable.
-// Threading: the client's io_context thread only (see RedisClient).
+// Threading: the client's io_context thread only (see redis::Client).
 class RedisStore final : public EntryStore, public FetchLock, public SharedCounters, public InvalidationChannel {
  public:
   // Precondition: `client` runs on the io_context of the callers. Does not start it.
-  RedisStore(std::shared_ptr<redis::RedisClient> client, std::string prefix);
+  RedisStore(std::shared_ptr<redis::Client> client, std::string prefix);
 
   net::awaitable<GetResult> get(std::string key, std::span<const std::string> tags) override;
   net::awaitable<StoreStatus> put(std::string key, EntryPtr entry, std::chrono::milliseconds keep) override;
   net::awaitable<StoreStatus> del(std::string key) override;
-  // SCAN MATCH <prefix><glob> in batches of kScanBatch; remove_matching UNLINKs each batch.
+  // SCAN MATCH <prefix><glob> in batches of kScanBatch on every data node (each master of a
+  // cluster); remove_matching UNLINKs each batch.
   net::awaitable<CountResult> remove_matching(std::string glob) override;
   net::awaitable<CountResult> count() override;
   net::awaitable<StoreStatus> invalidate_tag(std::string tag, std::uint64_t* generation) override;
@@ -64,7 +66,7 @@ class RedisStore final : public EntryStore, public FetchLock, public SharedCount
   Health health() const override;
 
   // The underlying client (for admin commands such as SCAN) and the key prefix.
-  redis::RedisClient& client() { return *client_; }
+  redis::Client& client() { return *client_; }
   const std::string& prefix() const { return prefix_; }
   // Values under the prefix that failed to decode, since construction.
   std::uint64_t corrupt_entries() const { return corrupt_entries_.load(std::memory_order_relaxed); }
@@ -76,8 +78,9 @@ class RedisStore final : public EntryStore, public FetchLock, public SharedCount
   // Current generations of `tags` (one pipelined round trip); nullopt when unavailable.
   net::awaitable<std::optional<std::vector<std::uint64_t>>> generations(std::span<const std::string> tags);
   net::awaitable<CountResult> scan(const std::string& glob, bool remove);
+  net::awaitable<CountResult> scan_node(const std::string& node, const std::string& glob, bool remove);
 
-  std::shared_ptr<redis::RedisClient> client_;
+  std::shared_ptr<redis::Client> client_;
   std::string prefix_;
   std::string stats_key_;
   std::atomic<std::uint64_t> corrupt_entries_{0};

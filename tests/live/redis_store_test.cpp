@@ -272,7 +272,7 @@ TEST_F(RedisStoreTest, KilledServerIsUnavailableThenRecoversAfterRestart) {
   EXPECT_LT(Clock::now() - before, 1s);
 
   server_.restart();  // empty: no persistence
-  ASSERT_TRUE(wait_available()) << redis_store().client().last_error();
+  ASSERT_TRUE(wait_available()) << "the store did not reconnect to the restarted server";
   EXPECT_EQ(get("k").status, StoreStatus::kNotFound);
   ASSERT_EQ(put("k", make_entry("z")), StoreStatus::kOk);
   EXPECT_EQ(get("k").entry->body, "z");

@@ -110,6 +110,62 @@ INSTANTIATE_TEST_SUITE_P(
                       PlanCase{"Everything", "app", kPassword, 15, {{"AUTH", "app", kPassword}, {"SELECT", "15"}, {"PING"}}}),
     [](const ::testing::TestParamInfo<PlanCase>& info) { return std::string(info.param.name); });
 
+// --- a server found through Sentinel: ROLE, moving, none known yet ---
+
+Result role(std::string_view name) {
+  Result result;
+  result.reply = Reply::make(ReplyType::kArray);
+  result.reply.elements.push_back(Reply::make(ReplyType::kString, name));
+  return result;
+}
+
+TEST(ConnectionFsmTopology, VerifyMasterAddsRoleBeforePing) {
+  config::RedisConfig config = base_config();
+  config.verify_master = true;
+  ConnectionFsm fsm = make_fsm(config);
+  fsm.start(kT0);
+  ConnAction action = fsm.on_connected({}, {}, kT0);
+  ASSERT_EQ(action.argv, (Argv{"ROLE"}));
+  action = fsm.on_reply(role("master"), kT0);
+  ASSERT_EQ(action.argv, (Argv{"PING"}));
+  EXPECT_EQ(fsm.on_reply(reply(ReplyType::kStatus, "PONG"), kT0).type, Type::kServe);
+}
+
+TEST(ConnectionFsmTopology, AReplicaIsRefused) {
+  config::RedisConfig config = base_config();
+  config.verify_master = true;
+  ConnectionFsm fsm = make_fsm(config);
+  fsm.start(kT0);
+  fsm.on_connected({}, {}, kT0);
+  const ConnAction action = fsm.on_reply(role("slave"), kT0);
+  EXPECT_EQ(action.type, Type::kClose);
+  EXPECT_EQ(fsm.state(), State::kBackoff);
+  EXPECT_NE(fsm.last_error().find("is not a master"), std::string::npos) << fsm.last_error();
+}
+
+TEST(ConnectionFsmTopology, NoServerKnownFailsFastAndWaits) {
+  ConnectionFsm fsm = make_fsm();
+  fsm.set_endpoint(Endpoint{});
+  const ConnAction action = fsm.start(kT0);
+  EXPECT_EQ(action.type, Type::kWait);
+  EXPECT_EQ(fsm.last_error(), "no server known yet");
+}
+
+TEST(ConnectionFsmTopology, ANewEndpointSkipsTheBackoff) {
+  ConnectionFsm fsm = make_fsm();
+  const ConnAction wait = refuse_attempt(fsm, (fsm.start(kT0), kT0));
+  ASSERT_EQ(wait.type, Type::kWait);
+  refuse_attempt(fsm, (fsm.on_deadline(wait.until), wait.until));  // a second failure: the back-off grew
+  ASSERT_GT(fsm.next_backoff(), base_config().reconnect_min);
+  fsm.set_endpoint(Endpoint{"10.0.0.6", 6381});
+  const ConnAction now = fsm.skip_backoff(wait.until + 1ms);
+  EXPECT_EQ(now.type, Type::kConnect);
+  EXPECT_EQ(now.host, "10.0.0.6");
+  EXPECT_EQ(now.port, 6381);
+  EXPECT_EQ(fsm.next_backoff(), base_config().reconnect_min) << "a new server starts a new streak";
+  EXPECT_EQ(fsm.skip_backoff(wait.until + 2ms).type, Type::kNone) << "only from a back-off";
+}
+
 // --- the first steps of an attempt ---
 
 TEST(ConnectionFsmStart, AnAddressIsConnectedToAtOnce) {
