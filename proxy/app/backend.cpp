@@ -1,6 +1,6 @@
 #include "proxy/app/backend.hpp"
 
-#include "proxy/redis/client.hpp"
+#include "proxy/redis/make_client.hpp"
 #include "proxy/store/redis_store.hpp"
 
 namespace foilcache::app {

@@ -12,6 +12,7 @@
 #include "proxy/app/stats_flusher.hpp"
 #include "proxy/config/config_loader.hpp"
 #include "proxy/log/log.hpp"
+#include "proxy/redis/make_client.hpp"
 #include "proxy/store/invalidation_bus.hpp"
 
 namespace foilcache::app {

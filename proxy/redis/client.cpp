@@ -1,8 +1,5 @@
 #include "proxy/redis/client.hpp"
 
-#include "proxy/redis/cluster_client.hpp"
-#include "proxy/redis/redis_client.hpp"
-#include "proxy/redis/sentinel_client.hpp"
 
 namespace foilcache::redis {
 namespace {
@@ -62,16 +59,6 @@ net::awaitable<std::vector<Result>> Client::pipeline(std::span<const std::span<c
         async_pipeline(all, PipelineHandler(std::move(handler)));
       },
       net::use_awaitable, commands);
-}
-
-std::shared_ptr<Client> make_client(net::io_context& ioc, const config::RedisConfig& config, LogFn log) {
-  switch (config.topology) {
-    case config::RedisConfig::Topology::kCluster: return std::make_shared<ClusterClient>(ioc, config, std::move(log));
-    case config::RedisConfig::Topology::kSentinel:
-      return std::make_shared<SentinelClient>(ioc, config, std::move(log));
-    case config::RedisConfig::Topology::kServer: break;
-  }
-  return std::make_shared<RedisClient>(ioc, config, std::move(log));
 }
 
 }  // namespace foilcache::redis

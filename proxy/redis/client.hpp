@@ -1,6 +1,6 @@
 // The one interface the store talks to, whatever Redis runs behind it: one server
 // (RedisClient), a Redis Cluster (ClusterClient) or a master found through Sentinel
-// (SentinelClient). make_client() picks the implementation from redis.url.
+// (SentinelClient). make_client() (make_client.hpp) picks one from redis.url.
 //
 // Threading: as RedisClient. One client per io thread, used only from that thread's
 // io_context; connected(), breaker_state() and stats() may be read from any thread.
@@ -100,9 +100,5 @@ class Client {
   // Non-owning form: `commands` and its strings are read when first awaited.
   net::awaitable<std::vector<Result>> pipeline(std::span<const std::span<const std::string_view>> commands);
 };
-
-// The client redis.url names: RedisClient for redis://, ClusterClient for redis+cluster://,
-// SentinelClient for redis+sentinel://. Does no I/O (call start()).
-std::shared_ptr<Client> make_client(net::io_context& ioc, const config::RedisConfig& config, LogFn log = {});
 
 }  // namespace foilcache::redis
