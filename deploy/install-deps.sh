@@ -24,7 +24,7 @@ BUILD_PACKAGES=(
 # libraries bring libFuzzer and the sanitizers for the fuzz targets (`make fuzz-smoke`).
 DEV_PACKAGES=(
   curl libgtest-dev libgmock-dev libbenchmark-dev
-  redis-server wrk
+  redis-server redis-tools redis-sentinel wrk
   docker-compose systemd python3-yaml prometheus
   clang-16 libclang-rt-16-dev
 )

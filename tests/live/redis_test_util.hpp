@@ -11,18 +11,23 @@
 
 namespace foilcache::test {
 
-// Timeouts short enough to keep failure tests quick, generous enough for a loaded CI box.
-inline config::RedisConfig redis_config_for(const RedisServer& server) {
+// Timeouts short enough to keep failure tests quick, generous enough for a loaded CI box
+// (`timeout`: the per-command bound).
+inline void set_test_timeouts(config::RedisConfig& config, std::chrono::milliseconds timeout) {
   using namespace std::chrono_literals;
+  config.prefix = "foilcache-test:";
+  config.timeout = timeout;
+  config.connect_timeout = 500ms;
+  config.reconnect_min = 20ms;
+  config.reconnect_max = 200ms;
+}
+
+inline config::RedisConfig redis_config_for(const RedisServer& server) {
   config::RedisConfig config;
   config.url = server.url();
   config.host = server.host();
   config.port = server.port();
-  config.prefix = "foilcache-test:";
-  config.timeout = 150ms;
-  config.connect_timeout = 500ms;
-  config.reconnect_min = 20ms;
-  config.reconnect_max = 200ms;
+  set_test_timeouts(config, std::chrono::milliseconds(150));
   return config;
 }
 

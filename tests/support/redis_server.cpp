@@ -18,26 +18,11 @@ constexpr timeval kCommandTimeout{2, 0};
 // Starting on a port another process grabbed since free_port(): try again this many times.
 constexpr int kStartAttempts = 3;
 
-struct ContextDeleter {
-  void operator()(redisContext* context) const { redisFree(context); }
-};
+void free_context(redisContext* context) { redisFree(context); }
 struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
 };
-using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-ReplyPtr run(redisContext* context, const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lens.push_back(arg.size());
-  }
-  auto* reply = static_cast<redisReply*>(redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lens.data()));
-  if (reply == nullptr) throw std::runtime_error(std::string("redis cli: ") + context->errstr);
-  return ReplyPtr(reply);
-}
 
 std::string format(const redisReply* reply) {
   switch (reply->type) {
@@ -55,25 +40,6 @@ std::string format(const redisReply* reply) {
     }
     default: return "(nil)";
   }
-}
-
-// A connection that has authenticated and selected `db`.
-ContextPtr connect(std::uint16_t port, const std::string& password, int db) {
-  ContextPtr context(redisConnectWithTimeout("127.0.0.1", port, kConnectTimeout));
-  if (!context || context->err) {
-    throw std::runtime_error("redis cli: cannot connect to 127.0.0.1:" + std::to_string(port) + ": " +
-                             (context ? context->errstr : "out of memory"));
-  }
-  redisSetTimeout(context.get(), kCommandTimeout);
-  if (!password.empty()) {
-    auto reply = run(context.get(), {"AUTH", password});
-    if (reply->type == REDIS_REPLY_ERROR) throw std::runtime_error("redis cli: AUTH failed");
-  }
-  if (db != 0) {
-    auto reply = run(context.get(), {"SELECT", std::to_string(db)});
-    if (reply->type == REDIS_REPLY_ERROR) throw std::runtime_error("redis cli: " + format(reply.get()));
-  }
-  return context;
 }
 
 }  // namespace
@@ -190,21 +156,20 @@ void RedisServer::resume() {
   }
 }
 
-std::string RedisServer::cli(const std::vector<std::string>& args, int db) const {
-  auto context = connect(port_, options_.password, db);
-  return format(run(context.get(), args).get());
+// A connection to the server that has authenticated and selected `db`.
+RedisConnection RedisServer::connection(int db) const {
+  RedisConnection connection(port_, options_.password);
+  if (db != 0) {
+    const std::string selected = connection.command({"SELECT", std::to_string(db)});
+    if (selected != "OK") throw std::runtime_error("redis cli: " + selected);
+  }
+  return connection;
 }
 
+std::string RedisServer::cli(const std::vector<std::string>& args, int db) const { return connection(db).command(args); }
+
 std::vector<std::string> RedisServer::cli_array(const std::vector<std::string>& args, int db) const {
-  auto context = connect(port_, options_.password, db);
-  auto reply = run(context.get(), args);
-  std::vector<std::string> out;
-  if (reply->type != REDIS_REPLY_ARRAY) {
-    out.push_back(format(reply.get()));
-    return out;
-  }
-  for (std::size_t i = 0; i < reply->elements; ++i) out.push_back(format(reply->element[i]));
-  return out;
+  return connection(db).command_array(args);
 }
 
 std::vector<std::string> RedisServer::keys(const std::string& pattern, int db) const {
@@ -215,6 +180,53 @@ std::vector<std::string> RedisServer::keys(const std::string& pattern, int db) c
 
 std::string RedisServer::log_tail(std::size_t max_bytes) const {
   return process_ ? process_->log_tail(max_bytes) : std::string();
+}
+
+RedisConnection::RedisConnection(std::uint16_t port, const std::string& password)
+    : port_(port), context_(redisConnectWithTimeout("127.0.0.1", port, kConnectTimeout), free_context) {
+  if (!context_ || context_->err) {
+    throw std::runtime_error("redis: cannot connect to 127.0.0.1:" + std::to_string(port) + ": " +
+                             (context_ ? context_->errstr : "out of memory"));
+  }
+  redisSetTimeout(context_.get(), kCommandTimeout);
+  if (!password.empty()) {
+    const std::string reply = command({"AUTH", password});
+    if (reply != "OK") throw std::runtime_error("redis: AUTH on port " + std::to_string(port) + ": " + reply);
+  }
+}
+
+RedisConnection::~RedisConnection() = default;
+RedisConnection::RedisConnection(RedisConnection&&) noexcept = default;
+RedisConnection& RedisConnection::operator=(RedisConnection&&) noexcept = default;
+
+std::string RedisConnection::command(const std::vector<std::string>& args) {
+  const auto elements = command_array(args);
+  std::string out;
+  for (std::size_t i = 0; i < elements.size(); ++i) out += (i > 0 ? "\n" : "") + elements[i];
+  return out;
+}
+
+std::vector<std::string> RedisConnection::command_array(const std::vector<std::string>& args) {
+  if (!context_) throw std::runtime_error("redis: the connection was moved from");
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lens.push_back(arg.size());
+  }
+  ReplyPtr reply(static_cast<redisReply*>(
+      redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
+  if (!reply) {
+    throw std::runtime_error("redis: " + (args.empty() ? std::string() : args.front()) + " on port " +
+                             std::to_string(port_) + ": " + context_->errstr);
+  }
+  std::vector<std::string> out;
+  if (reply->type != REDIS_REPLY_ARRAY) {
+    out.push_back(format(reply.get()));
+    return out;
+  }
+  for (std::size_t i = 0; i < reply->elements; ++i) out.push_back(format(reply->element[i]));
+  return out;
 }
 
 }  // namespace foilcache::test

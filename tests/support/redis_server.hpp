@@ -10,7 +10,33 @@
 
 #include "tests/support/process.hpp"
 
+struct redisContext;
+
 namespace foilcache::test {
+
+// One synchronous connection to 127.0.0.1:`port` (hiredis; tests only), authenticated when
+// `password` is non-empty. Several commands can share it (e.g. ASKING, then a command).
+class RedisConnection {
+ public:
+  // Throws std::runtime_error when it cannot connect (1 s bound) or AUTH fails.
+  explicit RedisConnection(std::uint16_t port, const std::string& password = {});
+  ~RedisConnection();
+  RedisConnection(RedisConnection&&) noexcept;
+  RedisConnection& operator=(RedisConnection&&) noexcept;
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  // The reply formatted as RedisServer::cli does ("(error) MESSAGE", "(nil)", arrays joined
+  // by '\n'). Throws std::runtime_error when the connection fails or no reply comes in 2 s.
+  std::string command(const std::vector<std::string>& args);
+  // The elements of an array reply, each formatted (a non-array reply gives one element).
+  std::vector<std::string> command_array(const std::vector<std::string>& args);
+
+ private:
+  std::uint16_t port_ = 0;
+  std::unique_ptr<redisContext, void (*)(redisContext*)> context_;
+};
 
 struct RedisServerOptions {
   std::vector<std::string> extra_args;  // e.g. {"--maxmemory", "10mb"}
@@ -59,6 +85,7 @@ class RedisServer {
   Process* process() { return process_.get(); }
 
  private:
+  RedisConnection connection(int db) const;
   void start();
   bool answers_ping() const;
 
