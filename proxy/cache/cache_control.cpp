@@ -27,6 +27,14 @@ std::optional<unsigned long long> delta_seconds(std::string_view text) {
   return value;
 }
 
+// A freshness directive's value: a second, different one or an invalid one is a conflict.
+void set_delta(std::optional<unsigned long long>& slot, std::string_view argument, bool has_argument,
+               bool& conflicting) {
+  const auto value = has_argument ? delta_seconds(argument) : std::nullopt;
+  if (!value || (slot && *slot != *value)) conflicting = true;
+  if (value && !slot) slot = value;
+}
+
 void apply(std::string_view name, std::string_view argument, bool has_argument, CacheControl& out) {
   if (common::iequals(name, "no-store")) {
     out.no_store = true;
@@ -36,10 +44,18 @@ void apply(std::string_view name, std::string_view argument, bool has_argument, 
     out.private_ = true;
   } else if (common::iequals(name, "public")) {
     out.public_ = true;
-  } else if (common::iequals(name, "max-age") && has_argument) {
-    if (auto v = delta_seconds(argument)) out.max_age = v;
-  } else if (common::iequals(name, "s-maxage") && has_argument) {
-    if (auto v = delta_seconds(argument)) out.s_maxage = v;
+  } else if (common::iequals(name, "max-age")) {
+    set_delta(out.max_age, argument, has_argument, out.conflicting);
+  } else if (common::iequals(name, "s-maxage")) {
+    set_delta(out.s_maxage, argument, has_argument, out.conflicting);
+  } else if (common::iequals(name, "must-revalidate")) {
+    out.must_revalidate = true;
+  } else if (common::iequals(name, "proxy-revalidate")) {
+    out.proxy_revalidate = true;
+  } else if (common::iequals(name, "stale-while-revalidate") && has_argument) {
+    if (auto v = delta_seconds(argument)) out.stale_while_revalidate = v;
+  } else if (common::iequals(name, "stale-if-error") && has_argument) {
+    if (auto v = delta_seconds(argument)) out.stale_if_error = v;
   }
 }
 
@@ -50,6 +66,7 @@ void fail_safe(std::string_view name, CacheControl& out) {
       common::iequals(name, "private")) {
     apply(name, {}, false, out);
   }
+  if (common::iequals(name, "max-age") || common::iequals(name, "s-maxage")) out.conflicting = true;
 }
 
 }  // namespace
@@ -132,6 +149,14 @@ CacheControl parse_cache_control(const http::fields& fields) {
   for (auto [it, end] = fields.equal_range(http::field::cache_control); it != end; ++it) {
     parse_cache_control(it->value(), out);
   }
+  return out;
+}
+
+std::optional<CacheControl> parse_cache_control(const http::fields& fields, std::string_view name) {
+  auto [it, end] = fields.equal_range(name);
+  if (it == end) return std::nullopt;
+  CacheControl out;
+  for (; it != end; ++it) parse_cache_control(it->value(), out);
   return out;
 }
 

@@ -18,6 +18,13 @@ struct CacheControl {
   bool public_ = false;                        // §5.2.2.9
   std::optional<unsigned long long> max_age;   // §5.2.1.1 / §5.2.2.1
   std::optional<unsigned long long> s_maxage;  // §5.2.2.10
+  bool must_revalidate = false;                // §5.2.2.2
+  bool proxy_revalidate = false;               // §5.2.2.8
+  std::optional<unsigned long long> stale_while_revalidate;  // RFC 5861 §3
+  std::optional<unsigned long long> stale_if_error;          // RFC 5861 §4
+  // max-age or s-maxage given twice with different values, or with a value that is not
+  // delta-seconds: §4.2.1 lets a cache treat the response as stale, and foilcache does.
+  bool conflicting = false;
 };
 
 // Parses one field value into `out` (directives accumulate). Directive names are
@@ -26,6 +33,9 @@ void parse_cache_control(std::string_view value, CacheControl& out);
 
 // Every Cache-Control field of `fields`, combined (RFC 9110 §5.3).
 CacheControl parse_cache_control(const http::fields& fields);
+// Every field named `name` (a targeted field such as CDN-Cache-Control, RFC 9213), combined;
+// nullopt when there is none.
+std::optional<CacheControl> parse_cache_control(const http::fields& fields, std::string_view name);
 
 
 }  // namespace foilcache::cache

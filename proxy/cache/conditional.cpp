@@ -29,11 +29,15 @@ bool none_match(std::string_view if_none_match, std::string_view etag) {
 }
 
 std::optional<std::int64_t> parse_http_date(std::string_view text) {
-  std::tm tm{};
+  // RFC 9110 §5.6.7: a recipient accepts all three formats (IMF-fixdate, the obsolete
+  // RFC 850 form with a two-digit year, asctime); it sends only the first.
   const std::string copy(text);
-  const char* end = ::strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  return static_cast<std::int64_t>(::timegm(&tm));
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = ::strptime(copy.c_str(), format, &tm);
+    if (end != nullptr && *end == '\0') return static_cast<std::int64_t>(::timegm(&tm));
+  }
+  return std::nullopt;
 }
 
 bool not_modified(const http::request_header<>& request, const Entry& entry, bool gzip) {

@@ -16,8 +16,9 @@ namespace foilcache::cache {
 // comparison; "*" matches any entry that has an ETag. An empty `etag` never matches.
 bool none_match(std::string_view if_none_match, std::string_view etag);
 
-// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as seconds since the epoch; nullopt
-// for anything else (obsolete date formats included).
+// An HTTP-date as seconds since the epoch: IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"),
+// RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT": a two-digit year is 1969..2068) or asctime
+// ("Sun Nov  6 08:49:37 1994"); nullopt for anything else.
 std::optional<std::int64_t> parse_http_date(std::string_view text);
 
 // RFC 9110 §13.2.2: If-None-Match decides when present (against the ETag of the variant

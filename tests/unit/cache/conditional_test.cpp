@@ -46,8 +46,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(ConditionalHttpDate, ParsesImfFixdateOnly) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
-  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), std::nullopt);  // RFC 850
-  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), std::nullopt);        // asctime
+  EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);  // RFC 850 (RFC 9110 §5.6.7)
+  EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);        // asctime
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), std::nullopt);
+  EXPECT_EQ(parse_http_date("0"), std::nullopt);
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT trailing"), std::nullopt);
   EXPECT_EQ(parse_http_date(""), std::nullopt);
 }
