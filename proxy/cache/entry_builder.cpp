@@ -45,21 +45,23 @@ std::string body_etag(std::string_view body) {
 
 EntryPtr build_entry(const config::Route& route, std::span<const std::string> tags,
                      std::span<const std::uint64_t> generations, const http::response_header<>& response,
-                     std::string body, std::chrono::system_clock::time_point now) {
+                     std::string body, std::chrono::system_clock::time_point now, const StoragePlan* storage) {
   auto entry = std::make_shared<Entry>();
   entry->status = response.result_int();
   // A body captured while streaming grew by doubling: the entry keeps only what it uses
   // (the L1's byte bound counts sizes, not capacities).
   if (body.capacity() > body.size() + body.size() / 8 + 64) body.shrink_to_fit();
   entry->body = std::move(body);
-  entry->stored_at_ms = common::to_unix_ms(now);
-  entry->ttl_s = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());
+  entry->stored_at_ms = common::to_unix_ms(now) - (storage ? storage->age_ms : 0);
+  entry->ttl_s = storage ? storage->ttl_s
+                         : static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());
   entry->route = route.name;
   for (std::size_t i = 0; i < tags.size() && i < generations.size(); ++i) {
     entry->tags.emplace_back(tags[i], generations[i]);
   }
   for (const auto& field : response) {
-    if (is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
+    const bool origin_field = route.origin_ttl && field.name() == http::field::cache_control;
+    if (origin_field || is_stored_header(field)) entry->headers.emplace_back(field.name_string(), field.value());
   }
   if (response.count(http::field::etag) == 0) entry->headers.emplace_back("ETag", body_etag(entry->body));
   if (route.compress && entry->body.size() >= kMinCompressBytes &&

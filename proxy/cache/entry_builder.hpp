@@ -9,6 +9,7 @@
 
 #include "common/net.hpp"
 #include "proxy/cache/entry.hpp"
+#include "proxy/cache/storage_plan.hpp"
 #include "proxy/config/config.hpp"
 
 namespace foilcache::cache {
@@ -24,9 +25,13 @@ inline constexpr std::size_t kMinCompressBytes = 1024;
 // answer without a validator gets a strong ETag (a digest of the body, so equal bodies
 // share it across replicas and restarts). A compressible body of kMinCompressBytes or more
 // is also kept gzip-compressed when the route allows (compressed once here, never per hit).
+// `storage` (plan_storage's answer) gives the lifetime and the age the answer arrived with;
+// without it they are the route's ttl and 0. A `ttl: origin` route keeps the origin's
+// Cache-Control: clients see what the origin said, not a rewritten lifetime.
 EntryPtr build_entry(const config::Route& route, std::span<const std::string> tags,
                      std::span<const std::uint64_t> generations, const http::response_header<>& response,
-                     std::string body, std::chrono::system_clock::time_point now);
+                     std::string body, std::chrono::system_clock::time_point now,
+                     const StoragePlan* storage = nullptr);
 
 // RFC 9110 §7.6.1 and the proxy's own fields: false for the headers an entry never keeps.
 bool is_stored_header(const http::fields::value_type& field);

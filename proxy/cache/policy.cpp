@@ -60,19 +60,23 @@ RequestCacheability request_cacheability(const http::request_header<>& request, 
 ResponseStorability response_storability(const http::response_header<>& response, const config::Route& route,
                                          std::size_t body_size, std::size_t limit) {
   const unsigned status = response.result_int();
-  if (std::find(route.statuses.begin(), route.statuses.end(), status) == route.statuses.end()) {
+  // A `ttl: origin` route lets the origin decide status, no-store, no-cache and private
+  // (origin_freshness.hpp); the checks after these apply to every route.
+  if (!route.origin_ttl && std::find(route.statuses.begin(), route.statuses.end(), status) == route.statuses.end()) {
     return ResponseStorability::kStatus;
   }
   if (!content_type_matches(response[http::field::content_type], route.content_types)) {
     return ResponseStorability::kContentType;
   }
   const CacheControl cache_control = parse_cache_control(response);
-  if (cache_control.no_store) return ResponseStorability::kNoStore;
-  // RFC 9111 §5.2.2.4: no-cache allows storing only with revalidation before every reuse,
-  // which foilcache does not do (yet): never stored.
-  if (cache_control.no_cache) return ResponseStorability::kNoCache;
-  // RFC 9111 §5.2.2.7: private is for the caller alone, which a {user} key guarantees.
-  if (cache_control.private_ && !route.key.uses_user()) return ResponseStorability::kPrivate;
+  if (!route.origin_ttl) {
+    if (cache_control.no_store) return ResponseStorability::kNoStore;
+    // RFC 9111 §5.2.2.4: no-cache allows storing only with revalidation before every reuse,
+    // which fixed-TTL routes do not do: never stored.
+    if (cache_control.no_cache) return ResponseStorability::kNoCache;
+    // RFC 9111 §5.2.2.7: private is for the caller alone, which a {user} key guarantees.
+    if (cache_control.private_ && !route.key.uses_user()) return ResponseStorability::kPrivate;
+  }
   if (response.find(http::field::set_cookie) != response.end()) return ResponseStorability::kSetCookie;
   if (body_size > limit) return ResponseStorability::kTooLarge;
   for (auto [it, end] = response.equal_range(http::field::content_length); it != end; ++it) {

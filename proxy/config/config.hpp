@@ -149,7 +149,12 @@ struct Route {
   // `invalidates` before the client gets the answer.
   std::string method;
   PathPattern path;
-  Duration ttl{0};
+  Duration ttl{0};  // `ttl: origin`: ttl_cap (the bound of what the origin may ask for)
+  // `ttl: origin`: each response's freshness comes from its own headers (RFC 9111, see
+  // cache/origin_freshness.hpp); ttl_default when they say nothing, never above ttl_cap.
+  bool origin_ttl = false;
+  Duration ttl_default{0};
+  Duration ttl_cap{std::chrono::hours(24)};
   KeyTemplate key;
   // The tags recorded with each entry, as written (templates, rendered per request like the
   // key: "library:{user}"), and parsed. `tags_literal`: none has a placeholder, so the

@@ -144,7 +144,7 @@ void read_content_types(YamlReader& in, const Value& value, Route& route) {
 // The keys of a cached route that a write route cannot have, and the other way round.
 constexpr const char* kCachedOnlyKeys[] = {"ttl",     "key",   "tags", "shared", "statuses", "max_entry_bytes",
                                            "stale_while_revalidate", "stale_if_error", "l1", "compress",
-                                           "content_types"};
+                                           "content_types", "ttl_default", "ttl_cap"};
 
 // A write route: name, match, invalidates (required), nothing of caching.
 void read_write_route(YamlReader& in, const Fields& f, const Value& value, bool path_ok, const std::string& label,
@@ -166,6 +166,25 @@ void read_write_route(YamlReader& in, const Fields& f, const Value& value, bool 
   if (route.invalidates.empty() && v->node && v->node.IsSequence() && v->node.size() == 0) {
     in.error(*v, "'invalidates' must not be empty");
   }
+}
+
+// `ttl`: a duration, or `origin` with its optional ttl_default and ttl_cap.
+void read_ttl(YamlReader& in, const Fields& f, const std::string& label, Route& route) {
+  const Value* ttl = f.get("ttl");
+  route.origin_ttl = ttl != nullptr && ttl->node.IsScalar() && ttl->node.Scalar() == "origin";
+  if (!route.origin_ttl) {
+    set_field(f, "ttl", route.ttl, [&](const Value& x) { return in.duration(x); });
+    for (const auto* key : {"ttl_default", "ttl_cap"}) {
+      if (const Value* v = f.get(key)) in.error(*v, label + ": " + quoted(key) + " applies to 'ttl: origin' routes only");
+    }
+    return;
+  }
+  set_field(f, "ttl_default", route.ttl_default, [&](const Value& x) { return in.duration(x, /*allow_zero=*/true); });
+  set_field(f, "ttl_cap", route.ttl_cap, [&](const Value& x) { return in.duration(x); });
+  if (route.ttl_default > route.ttl_cap) {
+    in.error(*f.get("ttl_default"), label + ": 'ttl_default' must not exceed 'ttl_cap'");
+  }
+  route.ttl = route.ttl_cap;
 }
 
 // Returns true when `route` is complete (errors, if any, were reported).
@@ -204,7 +223,7 @@ bool read_route(YamlReader& in, const Value& value, Route& route) {
   if (const Value* v = f.get("invalidates")) {
     in.error(*v, label + ": 'invalidates' applies to write (POST, PUT, PATCH, DELETE) routes only");
   }
-  set_field(f, "ttl", route.ttl, [&](const Value& x) { return in.duration(x); });
+  read_ttl(in, f, label, route);
   if (const Value* v = f.get("key")) read_key(in, *v, path_ok, route);
   if (const Value* v = f.get("tags")) read_tag_templates(in, *v, path_ok, route, route.tags, route.tag_templates);
   route.tags_literal = std::none_of(route.tags.begin(), route.tags.end(),

@@ -18,8 +18,10 @@ std::string own_fields(const Request& req, const char* x_cache,
   std::string own;
   own.reserve(160);
   own.append("X-Cache: ").append(x_cache).append("\r\nCache-Status: ").append(cache_status);
-  own.append("\r\nCache-Control: ");
-  cache::append_cache_control(own, *req.route);
+  if (!req.route->origin_ttl) {  // an origin route's entry carries the origin's own
+    own.append("\r\nCache-Control: ");
+    cache::append_cache_control(own, *req.route);
+  }
   if (from_cache) own.append("\r\nAge: ").append(std::to_string(age_s));
   if (!unchanged) own.append("\r\nContent-Length: ").append(std::to_string(length));
   own.append("\r\n");

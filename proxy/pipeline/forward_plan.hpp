@@ -3,6 +3,10 @@
 #pragma once
 
 #include <chrono>
+
+#include "proxy/cache/storage_plan.hpp"
+
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -72,6 +76,8 @@ struct ForwardPlan {
   FlightGuard* flight = nullptr;           // set when this request leads a coalesced fetch
   bool stored = false;                     // a storable entry was made (and published)
   bool publish_only = false;               // give the entry to coalesced followers, do not store it
+  std::chrono::system_clock::time_point sent_at;  // when the request went to the app (RFC 9111 §4.2.3)
+  cache::StoragePlan storage;              // whether and how long the answer is stored
 };
 
 }  // namespace foilcache::pipeline

@@ -16,7 +16,7 @@ bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 cache::EntryPtr Forwarder::make_entry(Request& req, ForwardPlan& plan, const http::response_header<>& response,
                                       std::string body) {
   auto entry = cache::build_entry(*req.route, plan.tags, plan.generations, response, std::move(body),
-                                  clock_.system_now());
+                                  clock_.system_now(), &plan.storage);
   plan.stored = true;
   if (plan.flight) plan.flight->publish(entry);
   return entry;
@@ -39,6 +39,7 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
   upstream::ClientBody body{req.ex.client, req.ex.buffer, req.ex.parser, req.expect_continue,
                             req.config.limits.max_body_bytes};
   req.upstream_started = std::chrono::steady_clock::now();
+  plan.sent_at = clock_.system_now();
   upstream::Answer answer;
   co_await client_.send(answer, request, req.has_body ? &body : nullptr, options);
   if (answer.failure == upstream::Failure::kResponse) {
@@ -66,7 +67,6 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
     // These are the proxy's own headers on routed responses: replaced, never duplicated.
     response.erase("X-Cache");
     response.erase("Cache-Status");
-    response.erase(http::field::age);
     if (*plan.x_cache != '\0') response.set("X-Cache", plan.x_cache);
   }
   const bool no_body = req.head || status == 204 || status == 304 || status < 200;
@@ -75,9 +75,11 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
   if (plan.store && !no_body) {
     limit = req.route->max_entry_bytes ? req.route->max_entry_bytes : req.config.limits.max_entry_bytes;
     const auto declared = answer.parser->content_length().value_or(0);
-    store = cache::response_storability(response, *req.route, declared, limit) ==
-            cache::ResponseStorability::kStorable;
+    plan.storage = cache::plan_storage(*req.route, request, response, declared, limit, plan.sent_at, clock_.system_now());
+    store = plan.storage.storable();
   }
+  // The app's Age counted in the plan (§4.2.3); the proxy sends its own on answers from an entry.
+  if (req.route) response.erase(http::field::age);
   // Known length within the limit: read it all, store it, then answer from the entry, so
   // the next request already finds it (and its headers equal this answer's).
   if (store && answer.parser->content_length()) co_return co_await store_and_write(req, plan, answer);
@@ -97,7 +99,7 @@ net::awaitable<http_server::Outcome> Forwarder::store_and_write(Request& req, Fo
   const auto& response = answer.parser->get();
   auto entry = make_entry(req, plan, response, std::move(body));
   if (!plan.publish_only) {
-    co_await tiers_.put(plan.key, entry, req.route->keep(), req.route->l1, clock_.system_now());
+    co_await tiers_.put(plan.key, entry, plan.storage.keep, req.route->l1, clock_.system_now());
   }
   std::string cache_status = plan.cache_status;
   cache::append_forward_status(cache_status, response.result_int(), !plan.publish_only);
@@ -109,7 +111,8 @@ net::awaitable<http_server::Outcome> Forwarder::stream(Request& req, ForwardPlan
   auto& response = answer.parser->get();
   const auto status = response.result_int();
   const bool no_body = req.head || status == 204 || status == 304 || status < 200;
-  if (store) response.set(http::field::cache_control, cache::cache_control_value(*req.route));
+  // A `ttl: origin` route passes the origin's Cache-Control on; a fixed one states its ttl.
+  if (store && !req.route->origin_ttl) response.set(http::field::cache_control, cache::cache_control_value(*req.route));
   if (req.route) {
     std::string cache_status = plan.cache_status;
     if (*plan.x_cache == 'M') cache::append_forward_status(cache_status, status, store && !plan.publish_only);
@@ -162,7 +165,7 @@ net::awaitable<http_server::Outcome> Forwarder::stream(Request& req, ForwardPlan
     auto entry = make_entry(req, plan, response, std::move(captured));
     if (!plan.publish_only) {
       net::co_spawn(req.ex.client.get_executor(),
-                    tiers_.put(plan.key, std::move(entry), req.route->keep(), req.route->l1, clock_.system_now()),
+                    tiers_.put(plan.key, std::move(entry), plan.storage.keep, req.route->l1, clock_.system_now()),
                     net::detached);
     }
   }

@@ -1,7 +1,7 @@
 #include "proxy/pipeline/revalidator.hpp"
 
 #include "proxy/cache/entry_builder.hpp"
-#include "proxy/cache/policy.hpp"
+#include "proxy/cache/storage_plan.hpp"
 #include "proxy/http/forwarding.hpp"
 #include "proxy/metrics/metrics.hpp"
 
@@ -36,6 +36,7 @@ net::awaitable<cache::EntryPtr> Revalidator::fetch(Job& job) {
   options.retryable = false;
   options.timeouts = &config.timeouts;
   upstream::Answer answer;
+  const auto sent_at = clock_.system_now();
   co_await client_.send(answer, job.request, nullptr, options);
   const std::size_t limit = route.max_entry_bytes ? route.max_entry_bytes : config.limits.max_entry_bytes;
   error_code ec = answer.ec;
@@ -61,8 +62,11 @@ net::awaitable<cache::EntryPtr> Revalidator::fetch(Job& job) {
   auto& response = answer.parser->get();
   http_util::strip_hop_by_hop(response);
   cache::EntryPtr entry;
-  if (cache::response_storability(response, route, body.size(), limit) == cache::ResponseStorability::kStorable) {
-    entry = cache::build_entry(route, job.tags, job.generations, response, std::move(body), clock_.system_now());
+  const auto now = clock_.system_now();
+  const cache::StoragePlan storage = cache::plan_storage(route, job.request, response, body.size(), limit, sent_at, now);
+  if (storage.storable()) {
+    entry = cache::build_entry(route, job.tags, job.generations, response, std::move(body), now, &storage);
+    job.keep = storage.keep;
   }
   client_.release(answer);
   co_return entry;
@@ -71,7 +75,7 @@ net::awaitable<cache::EntryPtr> Revalidator::fetch(Job& job) {
 net::awaitable<void> Revalidator::refresh(Job& job, std::string token) {
   cache::EntryPtr entry = co_await fetch(job);
   job.guard.finish(entry);
-  if (entry) co_await tiers_.put(job.key, entry, job.route->keep(), job.route->l1, clock_.system_now());
+  if (entry) co_await tiers_.put(job.key, entry, job.keep, job.route->l1, clock_.system_now());
   if (!token.empty()) co_await coalescer_.unlock(job.key, token, entry == nullptr);
 }
 

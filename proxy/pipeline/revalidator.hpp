@@ -40,6 +40,7 @@ class Revalidator {
     std::vector<std::string> tags;
     std::vector<std::uint64_t> generations;
     FlightGuard guard;
+    std::chrono::milliseconds keep{0};  // how long the fetched entry is kept (plan_storage)
   };
   net::awaitable<void> run(std::unique_ptr<Job> job);
   // Fetches and stores; ends the flight with the entry (or null) and releases `token`.

@@ -451,6 +451,41 @@ TEST(ConfigLoaderRedisTopology, TheAppQueueIsOneServer) {
   EXPECT_NE(joined(errors).find("its url must start with redis://"), std::string::npos) << joined(errors);
 }
 
+// ---- ttl: origin ----
+
+std::string origin_route(std::string_view extra) {
+  return "routes:\n  - name: static\n    match: GET /static/*\n    key: \"static:{path}\"\n    shared: true\n" +
+         std::string(extra);
+}
+
+TEST(ConfigLoaderOriginTtl, OriginWithBounds) {
+  const auto config = load_config_string(origin_route("    ttl: origin\n    ttl_default: 30s\n    ttl_cap: 1h\n"),
+                                         "test.yaml", fake_env({}));
+  const Route& route = config->routes.front();
+  EXPECT_TRUE(route.origin_ttl);
+  EXPECT_EQ(route.ttl_default, 30s);
+  EXPECT_EQ(route.ttl_cap, 1h);
+  EXPECT_EQ(route.ttl, 1h) << "the cap is the route's upper bound";
+}
+
+TEST(ConfigLoaderOriginTtl, DefaultsWhenOnlyOriginIsSaid) {
+  const auto config = load_config_string(origin_route("    ttl: origin\n"), "test.yaml", fake_env({}));
+  const Route& route = config->routes.front();
+  EXPECT_TRUE(route.origin_ttl);
+  EXPECT_EQ(route.ttl_default, 0s) << "nothing said, no heuristic: not stored";
+  EXPECT_EQ(route.ttl_cap, 24h);
+}
+
+TEST(ConfigLoaderOriginTtl, BoundsNeedOriginAndOrder) {
+  EXPECT_NE(joined(load_errors(origin_route("    ttl: 5m\n    ttl_cap: 1h\n"))).find("'ttl_cap' applies to 'ttl: origin' routes only"),
+            std::string::npos);
+  EXPECT_NE(joined(load_errors(origin_route("    ttl: origin\n    ttl_default: 2h\n    ttl_cap: 1h\n")))
+                .find("'ttl_default' must not exceed 'ttl_cap'"),
+            std::string::npos);
+  EXPECT_NE(joined(load_errors(origin_route("    ttl: originally\n"))).find("invalid duration 'originally'"),
+            std::string::npos);
+}
+
 TEST(ConfigLoaderRedisConfig, EmptyUrlMasksToEmpty) { EXPECT_EQ(RedisConfig{}.masked_url(), ""); }
 
 TEST(ConfigLoaderUpstreamAddress, HostHeaderBracketsIpv6) {

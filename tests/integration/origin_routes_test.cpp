@@ -1,0 +1,80 @@
+// `ttl: origin` routes through the real binary: the origin's Cache-Control, Expires, Age
+// and CDN-Cache-Control decide what is stored and for how long, within ttl_default and
+// ttl_cap; what the origin says reaches the client unchanged.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/scenarios.hpp"
+
+namespace foilcache::testing {
+namespace {
+
+DeploymentOptions origin_options(std::string_view bounds = {}) {
+  DeploymentOptions options;
+  options.config_yaml = config_head("fc-origin:", "1s") +
+                        "routes:\n  - name: respond\n    match: GET /__stub/respond\n    ttl: origin\n" +
+                        std::string(bounds) + "    key: \"respond:{query}\"\n    shared: true\n";
+  return options;
+}
+
+// /__stub/respond answering `size` bytes with `query` (already percent-encoded) added.
+std::string respond(std::string_view query) { return "/__stub/respond?size=10&" + std::string(query); }
+
+TEST(OriginRoutes, MaxAgeIsStoredAndPassedOn) {
+  Deployment d(origin_options());
+  const std::string target = respond("cache_control=public%2C%20max-age%3D60");
+  const Response miss = d.get(target);
+  EXPECT_EQ(miss.header("X-Cache"), "MISS");
+  EXPECT_EQ(miss.header("Cache-Control"), "public, max-age=60") << "the origin's, not rewritten";
+  const Response hit = d.get(target);
+  EXPECT_EQ(hit.header("X-Cache"), "HIT");
+  EXPECT_EQ(hit.header("Cache-Control"), "public, max-age=60");
+  EXPECT_EQ(hit.count("Cache-Control"), 1u);
+  EXPECT_NE(hit.header("Cache-Status").find("ttl="), std::string::npos) << hit.header("Cache-Status");
+}
+
+TEST(OriginRoutes, WhatTheOriginForbidsIsNeverStored) {
+  Deployment d(origin_options("    ttl_default: 60s\n"));
+  for (const std::string query : {"cache_control=no-store", "cache_control=private%2C%20max-age%3D60",
+                                  "cache_control=max-age%3D60&status=206", "cache_control=max-age%3D0"}) {
+    ASSERT_EQ(d.get(respond(query)).header("X-Cache"), "MISS") << query;
+    EXPECT_EQ(d.get(respond(query)).header("X-Cache"), "MISS") << query << " was stored";
+  }
+}
+
+TEST(OriginRoutes, AReceivedAgeCountsAgainstTheLifetime) {
+  Deployment d(origin_options());
+  const std::string target = respond("cache_control=max-age%3D100&header=Age%3A%2090");
+  d.get(target);
+  const Response hit = d.get(target);
+  ASSERT_EQ(hit.header("X-Cache"), "HIT");
+  EXPECT_GE(std::stoi(hit.header("Age")), 90) << "RFC 9111 §4.2.3: the age it arrived with is kept";
+  d.get(respond("cache_control=max-age%3D100&header=Age%3A%20100"));
+  EXPECT_EQ(d.get(respond("cache_control=max-age%3D100&header=Age%3A%20100")).header("X-Cache"), "MISS")
+      << "arrived stale: not stored";
+}
+
+TEST(OriginRoutes, CdnCacheControlWinsAndTheCapBounds) {
+  Deployment d(origin_options("    ttl_cap: 30s\n"));
+  const std::string target = respond("cache_control=no-store&header=CDN-Cache-Control%3A%20max-age%3D3600");
+  d.get(target);
+  const Response hit = d.get(target);
+  ASSERT_EQ(hit.header("X-Cache"), "HIT") << "RFC 9213: the targeted field replaces Cache-Control";
+  EXPECT_NE(hit.header("Cache-Status").find("ttl=30"), std::string::npos) << hit.header("Cache-Status");
+  EXPECT_EQ(hit.header("Cache-Control"), "no-store") << "the origin's Cache-Control is passed on for browsers";
+}
+
+TEST(OriginRoutes, SilenceUsesTheDefaultOrIsNotStored) {
+  Deployment quiet(origin_options());
+  quiet.get(respond("x=1"));
+  EXPECT_EQ(quiet.get(respond("x=1")).header("X-Cache"), "MISS") << "no freshness, no default: not stored";
+  Deployment defaulted(origin_options("    ttl_default: 45s\n"));
+  defaulted.get(respond("x=1"));
+  const Response hit = defaulted.get(respond("x=1"));
+  EXPECT_EQ(hit.header("X-Cache"), "HIT");
+  EXPECT_NE(hit.header("Cache-Status").find("ttl=45"), std::string::npos) << hit.header("Cache-Status");
+}
+
+}  // namespace
+}  // namespace foilcache::testing
