@@ -43,6 +43,12 @@ Reply stub_respond(const Request& req, const QueryParams& query, const StubOptio
     }
     reply.delay = std::chrono::milliseconds{*parsed};
   }
+  // As Werkzeug does for a response with an ETag: a matching If-None-Match gets 304, the
+  // validators and caching fields repeated, no body (RFC 9110 §13.1.2, §15.4.5).
+  if (const auto etag = query_first(query, "etag"); etag && status == 200) {
+    const auto inm = req[http::field::if_none_match];
+    if (!inm.empty() && (inm == *etag || inm == "*")) status = 304;
+  }
   const auto st = static_cast<http::status>(status);
   const bool bodiless = status == 204 || status == 304;
   std::string body;

@@ -2,10 +2,16 @@
 
 #include <ctime>
 
+#include <openssl/sha.h>
+
+#include "common/hex.hpp"
 #include "common/text.hpp"
 
 namespace foilcache::cache {
 namespace {
+
+// Bytes of the body digest in a generated ETag (32 hex digits).
+constexpr std::size_t kEtagDigestBytes = 16;
 
 // Headers a 304 repeats from the full answer (RFC 9110 §15.4.5).
 bool kept_in_304(std::string_view name) {
@@ -60,6 +66,35 @@ std::string not_modified_head(const Entry& entry, bool gzip) {
     head.append(name).append(": ").append(etag ? entry.etag(gzip) : value).append("\r\n");
   }
   return head;
+}
+
+std::string body_etag(std::string_view body) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
+  std::string tag = "\"";
+  common::append_hex_lower(tag, std::span<const unsigned char>(digest, kEtagDigestBytes));
+  tag.push_back('"');
+  return tag;
+}
+
+std::vector<http::field> add_validators(http::request_header<>& request, const Entry& stale) {
+  std::vector<http::field> added;
+  for (const auto field : {http::field::if_none_match, http::field::if_modified_since, http::field::if_match,
+                           http::field::if_unmodified_since, http::field::if_range}) {
+    if (request.count(field) != 0) return added;
+  }
+  const std::string_view etag = stale.header("ETag");
+  const std::string* identity = stale.identity();
+  if (!etag.empty() && identity != nullptr && etag != body_etag(*identity)) {
+    request.set(http::field::if_none_match, etag);
+    added.push_back(http::field::if_none_match);
+  }
+  const std::string_view modified = stale.header("Last-Modified");
+  if (!modified.empty()) {
+    request.set(http::field::if_modified_since, modified);
+    added.push_back(http::field::if_modified_since);
+  }
+  return added;
 }
 
 }  // namespace foilcache::cache

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/net.hpp"
 #include "proxy/cache/entry.hpp"
@@ -29,5 +30,14 @@ bool not_modified(const http::request_header<>& request, const Entry& entry, boo
 // ETag of the variant, Last-Modified, Vary, Content-Location, Expires, Date), as
 // "HTTP/1.1 304 Not Modified\r\nName: value\r\n..." (no final blank line).
 std::string not_modified_head(const Entry& entry, bool gzip);
+
+// "\"<32 lower-case hex digits>\"": the first 16 bytes of SHA-256 of `body`.
+std::string body_etag(std::string_view body);
+
+// RFC 9111 §4.3.1: adds the validators of `stale` to a request going to the origin:
+// If-None-Match with its ETag when the origin sent one (not the digest foilcache makes for
+// an answer without), If-Modified-Since with its Last-Modified. Nothing when the request
+// carries conditionals of its own. Returns the fields it added (to remove them after).
+std::vector<http::field> add_validators(http::request_header<>& request, const Entry& stale);
 
 }  // namespace foilcache::cache

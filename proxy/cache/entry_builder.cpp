@@ -1,19 +1,12 @@
 #include "proxy/cache/entry_builder.hpp"
 
-#include <openssl/sha.h>
+#include <algorithm>
 
 #include "common/clock.hpp"
-#include "common/hex.hpp"
 #include "common/text.hpp"
 #include "proxy/cache/policy.hpp"
 
 namespace foilcache::cache {
-namespace {
-
-// Bytes of the body digest in a generated ETag (32 hex digits).
-constexpr std::size_t kEtagDigestBytes = 16;
-
-}  // namespace
 
 bool is_stored_header(const http::fields::value_type& field) {
   switch (field.name()) {
@@ -32,15 +25,6 @@ bool is_stored_header(const http::fields::value_type& field) {
       return !common::iequals(field.name_string(), "X-Cache") &&
              !common::iequals(field.name_string(), "Cache-Status");
   }
-}
-
-std::string body_etag(std::string_view body) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
-  std::string tag = "\"";
-  common::append_hex_lower(tag, std::span<const unsigned char>(digest, kEtagDigestBytes));
-  tag.push_back('"');
-  return tag;
 }
 
 EntryPtr build_entry(const config::Route& route, std::span<const std::string> tags,
@@ -68,6 +52,36 @@ EntryPtr build_entry(const config::Route& route, std::span<const std::string> ta
       compressible_type(response[http::field::content_type])) {
     compress_entry(*entry);
   }
+  finish_entry(*entry);
+  return entry;
+}
+
+http::response_header<> updated_header(const Entry& stale, const http::response_header<>& not_modified) {
+  http::response_header<> out;
+  out.result(stale.status);
+  for (const auto& [name, value] : stale.headers) out.insert(name, value);
+  std::vector<std::string> replaced;
+  for (const auto& field : not_modified) {
+    if (!is_stored_header(field) && field.name() != http::field::cache_control) continue;
+    const std::string name(field.name_string());
+    if (std::find_if(replaced.begin(), replaced.end(), [&](const std::string& n) { return common::iequals(n, name); }) ==
+        replaced.end()) {
+      out.erase(name);
+      replaced.push_back(name);
+    }
+    out.insert(name, field.value());
+  }
+  return out;
+}
+
+EntryPtr freshened_entry(const Entry& stale, const http::response_header<>& updated, const StoragePlan& storage,
+                         std::span<const std::uint64_t> generations, std::chrono::system_clock::time_point now) {
+  auto entry = std::make_shared<Entry>(stale);
+  entry->headers.clear();
+  for (const auto& field : updated) entry->headers.emplace_back(field.name_string(), field.value());
+  entry->stored_at_ms = common::to_unix_ms(now) - storage.age_ms;
+  entry->ttl_s = storage.ttl_s;
+  for (std::size_t i = 0; i < entry->tags.size() && i < generations.size(); ++i) entry->tags[i].second = generations[i];
   finish_entry(*entry);
   return entry;
 }

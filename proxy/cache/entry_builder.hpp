@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/net.hpp"
+#include "proxy/cache/conditional.hpp"
 #include "proxy/cache/entry.hpp"
 #include "proxy/cache/storage_plan.hpp"
 #include "proxy/config/config.hpp"
@@ -33,10 +34,19 @@ EntryPtr build_entry(const config::Route& route, std::span<const std::string> ta
                      std::string body, std::chrono::system_clock::time_point now,
                      const StoragePlan* storage = nullptr);
 
+// RFC 9111 §3.2: `stale`'s stored header fields updated by a 304: every field the 304
+// carries (but framing, hop-by-hop and the proxy's own) replaces all stored fields of its
+// name. Returned as a response header with the stored status, which plan_storage judges.
+http::response_header<> updated_header(const Entry& stale, const http::response_header<>& not_modified);
+
+// RFC 9111 §4.3.4: `stale` freshened by a 304 whose updated header is `updated`: stored
+// anew at `now` with `storage`'s lifetime and age and the tags' current `generations`;
+// the body (and its gzip) is the stored one.
+EntryPtr freshened_entry(const Entry& stale, const http::response_header<>& updated, const StoragePlan& storage,
+                         std::span<const std::uint64_t> generations, std::chrono::system_clock::time_point now);
+
 // RFC 9110 §7.6.1 and the proxy's own fields: false for the headers an entry never keeps.
 bool is_stored_header(const http::fields::value_type& field);
 
-// "\"<32 lower-case hex digits>\"": the first 16 bytes of SHA-256 of `body`.
-std::string body_etag(std::string_view body);
 
 }  // namespace foilcache::cache

@@ -9,6 +9,8 @@ namespace {
 
 // RFC 9213 §2.2's targeted field: foilcache is a CDN-like shared cache.
 const std::array<std::string, 1> kTargetedFields{"CDN-Cache-Control"};
+// The shortest time an expired answer with a validator stays stored, to be revalidated.
+constexpr std::int64_t kRevalidationKeep_s = 60;
 
 std::int64_t unix_s(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -28,8 +30,11 @@ StoragePlan plan_storage(const config::Route& route, const http::request_header<
   }
   const OriginBounds bounds{std::chrono::duration_cast<std::chrono::seconds>(route.ttl_default).count(),
                             std::chrono::duration_cast<std::chrono::seconds>(route.ttl_cap).count()};
-  const OriginFreshness f = origin_freshness(request, response, bounds, unix_s(request_time), unix_s(now),
-                                             std::span<const std::string>(kTargetedFields));
+  // The round trip in whole seconds of its own length, not of the clock's second boundaries
+  // (a 1 ms answer must not count as a second of age).
+  const std::int64_t delay_s = std::chrono::duration_cast<std::chrono::seconds>(now - request_time).count();
+  const OriginFreshness f = origin_freshness(request, response, bounds, unix_s(now) - std::max<std::int64_t>(0, delay_s),
+                                             unix_s(now), std::span<const std::string>(kTargetedFields));
   plan.origin = f.verdict;
   plan.ttl_s = static_cast<std::uint32_t>(f.lifetime_s);
   plan.age_ms = f.initial_age_s * 1000;
@@ -41,7 +46,12 @@ StoragePlan plan_storage(const config::Route& route, const http::request_header<
                                         std::max(route.stale_while_revalidate, route.stale_if_error))
                                         .count(),
                                     f.stale_while_revalidate_s, f.stale_if_error_s});
-  plan.keep = std::chrono::seconds(std::max<std::int64_t>(0, f.fresh_left_s() + window_s));
+  // An answer with a validator is kept past its freshness for revalidation (§4.3): as long
+  // again as it was fresh, at least kRevalidationKeep, never past the cap.
+  const bool validator = response.count(http::field::etag) != 0 || response.count(http::field::last_modified) != 0;
+  const std::int64_t revalidation_s =
+      validator ? std::min<std::int64_t>(std::max<std::int64_t>(f.lifetime_s, kRevalidationKeep_s), bounds.ttl_cap_s) : 0;
+  plan.keep = std::chrono::seconds(std::max<std::int64_t>(0, f.fresh_left_s() + std::max(window_s, revalidation_s)));
   if (plan.storable() && plan.keep.count() == 0) plan.origin = OriginVerdict::kNoFreshness;  // nothing to keep
   return plan;
 }

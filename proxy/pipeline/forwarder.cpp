@@ -1,5 +1,7 @@
 #include "proxy/pipeline/forwarder.hpp"
 
+#include "proxy/cache/conditional.hpp"
+
 #include "proxy/cache/entry_builder.hpp"
 #include "proxy/cache/policy.hpp"
 #include "proxy/http/forwarding.hpp"
@@ -40,8 +42,12 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
                             req.config.limits.max_body_bytes};
   req.upstream_started = std::chrono::steady_clock::now();
   plan.sent_at = clock_.system_now();
+  // An origin route revalidates its expired entry instead of refetching it (RFC 9111 §4.3.1).
+  const bool revalidating = plan.store && plan.stale && req.route && req.route->origin_ttl;
+  const auto validators = revalidating ? cache::add_validators(request, *plan.stale) : std::vector<http::field>{};
   upstream::Answer answer;
   co_await client_.send(answer, request, req.has_body ? &body : nullptr, options);
+  for (const auto field : validators) request.erase(field);  // the client's request again (the writer reads it)
   if (answer.failure == upstream::Failure::kResponse) {
     co_await invalidate_written(req, plan);  // the whole request reached the app: it may have acted
   }
@@ -53,6 +59,7 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
 
   auto& response = answer.parser->get();
   const auto status = response.result_int();
+  if (!validators.empty() && status == 304) co_return co_await freshen(req, plan, answer);
   if (status >= 200 && status < 400) co_await invalidate_written(req, plan);  // RFC 9111 §4.4
   if (status >= 500 && plan.stale && req.route) {
     // The app failed but a stale copy may stand in. Its connection (body unread) is dropped.
@@ -104,6 +111,25 @@ net::awaitable<http_server::Outcome> Forwarder::store_and_write(Request& req, Fo
   std::string cache_status = plan.cache_status;
   cache::append_forward_status(cache_status, response.result_int(), !plan.publish_only);
   co_return co_await writer_.write(req, entry, plan.x_cache, cache_status);
+}
+
+net::awaitable<http_server::Outcome> Forwarder::freshen(Request& req, ForwardPlan& plan, upstream::Answer& answer) {
+  const http::response_header<> updated = cache::updated_header(*plan.stale, answer.parser->get());
+  client_.release(answer);  // a 304 has no body
+  const auto now = clock_.system_now();
+  const std::size_t limit = req.route->max_entry_bytes ? req.route->max_entry_bytes : req.config.limits.max_entry_bytes;
+  plan.storage = cache::plan_storage(*req.route, req.header(), updated, plan.stale->identity_size, limit, plan.sent_at, now);
+  auto entry = cache::freshened_entry(*plan.stale, updated, plan.storage, plan.generations, now);
+  const bool store = plan.storage.storable() && !plan.publish_only;
+  if (plan.storage.storable()) {
+    plan.stored = true;
+    if (plan.flight) plan.flight->publish(entry);
+  }
+  if (store) co_await tiers_.put(plan.key, entry, plan.storage.keep, req.route->l1, now);
+  std::string cache_status = plan.cache_status;
+  cache::append_forward_status(cache_status, 304, store);
+  cache_status += "; detail=revalidated";
+  co_return co_await writer_.write(req, entry, "HIT", cache_status);
 }
 
 net::awaitable<http_server::Outcome> Forwarder::stream(Request& req, ForwardPlan& plan, upstream::Answer& answer,

@@ -34,6 +34,9 @@ class Forwarder {
   // The write step: invalidates plan.invalidates (once) and notes it in plan.cache_status.
   net::awaitable<void> invalidate_written(const Request& req, ForwardPlan& plan);
   net::awaitable<http_server::Outcome> store_and_write(Request& req, ForwardPlan& plan, upstream::Answer& answer);
+  // The origin answered 304 to the validators of plan.stale: the entry is freshened (and
+  // stored when still storable) and answers the client.
+  net::awaitable<http_server::Outcome> freshen(Request& req, ForwardPlan& plan, upstream::Answer& answer);
   net::awaitable<http_server::Outcome> stream(Request& req, ForwardPlan& plan, upstream::Answer& answer, bool store,
                                               std::size_t limit);
   // Builds the entry of a storable answer and gives it to the coalesced followers.

@@ -76,5 +76,32 @@ TEST(OriginRoutes, SilenceUsesTheDefaultOrIsNotStored) {
   EXPECT_NE(hit.header("Cache-Status").find("ttl=45"), std::string::npos) << hit.header("Cache-Status");
 }
 
+TEST(OriginRoutes, AnExpiredEntryIsRevalidatedAndFreshened) {
+  Deployment d(origin_options());
+  // Fresh for 2 s; the stub answers 304 to If-None-Match: "v1" and echoes what it got.
+  const std::string target = respond("etag=%22v1%22&cache_control=max-age%3D2&echo_header=If-None-Match");
+  const Response first = d.get(target);
+  ASSERT_EQ(first.header("X-Cache"), "MISS");
+  ASSERT_EQ(first.header("X-Echo-If-None-Match"), "(absent)");
+  Response revalidated;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        revalidated = d.get(target);
+        return revalidated.header("Cache-Status").find("detail=revalidated") != std::string::npos;
+      },
+      8s))
+      << "once stale, the next request revalidates: " << revalidated.header("Cache-Status");
+  EXPECT_EQ(revalidated.status, 200u) << "the client asked unconditionally: it gets the whole answer";
+  EXPECT_EQ(revalidated.body, first.body);
+  EXPECT_EQ(revalidated.header("ETag"), "\"v1\"");
+  EXPECT_EQ(revalidated.header("X-Echo-If-None-Match"), "\"v1\"") << "the 304's fields updated the entry (§3.2)";
+  EXPECT_NE(revalidated.header("Cache-Status").find("fwd-status=304; stored"), std::string::npos)
+      << revalidated.header("Cache-Status");
+  const Response hit = d.get(target);
+  EXPECT_EQ(hit.header("X-Cache"), "HIT") << "freshened for another 2 s: " << hit.header("Cache-Status");
+  const Response conditional = d.client().get(target, {{"If-None-Match", "\"v1\""}});
+  EXPECT_EQ(conditional.status, 304u) << "a client's own validator is answered from the entry";
+}
+
 }  // namespace
 }  // namespace foilcache::testing

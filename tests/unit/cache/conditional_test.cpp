@@ -1,6 +1,7 @@
 // RFC 9110 §13 against a stored entry: If-None-Match (weak comparison, "*", lists) and
 // If-Modified-Since, and the 304's header block.
 #include "proxy/cache/conditional.hpp"
+#include "proxy/cache/entry_builder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -44,7 +45,7 @@ INSTANTIATE_TEST_SUITE_P(
                       MatchCase{"UnquotedIsNotQuoted", "a", "\"a\"", false}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(ConditionalHttpDate, ParsesImfFixdateOnly) {
+TEST(ConditionalHttpDate, ParsesTheThreeFormats) {
   EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);  // RFC 850 (RFC 9110 §5.6.7)
   EXPECT_EQ(parse_http_date("Sun Nov  6 08:49:37 1994"), 784111777);        // asctime
@@ -91,6 +92,29 @@ TEST(ConditionalNotModifiedHead, RepeatsTheValidatorsOnly) {
   EXPECT_EQ(not_modified_head(entry(), true),
             "HTTP/1.1 304 Not Modified\r\nETag: \"v1-gzip\"\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
             "Vary: Accept-Encoding\r\n");
+}
+
+TEST(ConditionalValidators, TheOriginsAreAdded) {
+  http::request_header<> request;
+  const auto added = add_validators(request, entry());
+  EXPECT_EQ(added.size(), 2u);
+  EXPECT_EQ(request[http::field::if_none_match], "\"v1\"");
+  EXPECT_EQ(request[http::field::if_modified_since], "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+
+TEST(ConditionalValidators, NotOverTheClientsOwn) {
+  http::request_header<> request;
+  request.set(http::field::if_modified_since, "Sat, 05 Nov 1994 08:49:37 GMT");
+  EXPECT_TRUE(add_validators(request, entry()).empty());
+  EXPECT_EQ(request.count(http::field::if_none_match), 0u);
+}
+
+TEST(ConditionalValidators, NeverTheDigestFoilcacheMade) {
+  Entry e;
+  e.body = "hello";
+  e.headers = {{"ETag", body_etag("hello")}};  // the app sent none: the origin cannot match it
+  http::request_header<> request;
+  EXPECT_TRUE(add_validators(request, e).empty());
 }
 
 }  // namespace

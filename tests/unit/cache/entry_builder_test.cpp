@@ -83,5 +83,36 @@ TEST(EntryBuilder, CompressesLargeTextBodiesOnce) {
   EXPECT_FALSE(build_entry(no_compress, r.tags, {}, response(), large, {})->compressed());
 }
 
+TEST(EntryBuilder, A304UpdatesTheStoredFieldsAndFreshens) {
+  Entry stale;
+  stale.status = 200;
+  stale.body = "hello";
+  stale.identity_size = 5;
+  stale.headers = {{"Content-Type", "text/plain"}, {"Cache-Control", "max-age=1"}, {"X-Old", "a"}, {"X-Old", "b"}};
+  stale.tags = {{"library", 3}};
+  http::response_header<> not_modified;
+  not_modified.result(304);
+  not_modified.set(http::field::cache_control, "max-age=60");
+  not_modified.insert("X-Old", "c");
+  not_modified.set(http::field::content_length, "0");  // framing: never taken
+  const auto updated = updated_header(stale, not_modified);
+  EXPECT_EQ(updated.result_int(), 200u);
+  EXPECT_EQ(updated[http::field::cache_control], "max-age=60");
+  EXPECT_EQ(updated.count("X-Old"), 1u) << "every stored field of a name the 304 sends is replaced";
+  EXPECT_EQ(updated["X-Old"], "c");
+  EXPECT_EQ(updated.count(http::field::content_length), 0u);
+  StoragePlan storage;
+  storage.ttl_s = 60;
+  storage.age_ms = 2000;
+  const std::vector<std::uint64_t> generations{4};
+  const auto now = std::chrono::system_clock::time_point{} + std::chrono::seconds(1000);
+  const auto fresh = freshened_entry(stale, updated, storage, generations, now);
+  EXPECT_EQ(fresh->body, "hello");
+  EXPECT_EQ(fresh->ttl_s, 60u);
+  EXPECT_EQ(fresh->stored_at_ms, 998'000);
+  EXPECT_EQ(fresh->tags.front().second, 4u);
+  EXPECT_NE(fresh->head.find("Cache-Control: max-age=60"), std::string::npos) << fresh->head;
+}
+
 }  // namespace
 }  // namespace foilcache::cache

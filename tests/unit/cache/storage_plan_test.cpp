@@ -70,6 +70,25 @@ TEST(StoragePlan, ArrivedStaleIsNotStored) {
   EXPECT_EQ(p.origin, OriginVerdict::kNoFreshness);
 }
 
+TEST(StoragePlan, AValidatorKeepsTheAnswerForRevalidation) {
+  http::response_header<> response = answer("max-age=10");
+  response.set(http::field::etag, "\"v1\"");
+  const StoragePlan p = plan(origin_route(), response);
+  ASSERT_TRUE(p.storable());
+  EXPECT_EQ(p.keep, 69s) << "9 s fresh, then 60 s in which a request revalidates it";
+  http::response_header<> arrived_stale = answer("max-age=10", "20");
+  arrived_stale.set(http::field::last_modified, "Sun, 06 Nov 1994 08:00:00 GMT");
+  EXPECT_TRUE(plan(origin_route(), arrived_stale).storable()) << "stale on arrival, still worth revalidating";
+}
+
+TEST(StoragePlan, AFastRoundTripIsNoSecondOfAge) {
+  http::request_header<> request;
+  request.method(http::verb::get);
+  const auto sent = kNow + 999ms;  // the clock's second turns during a 2 ms round trip
+  const StoragePlan p = plan_storage(origin_route(), request, answer("max-age=10"), 10, 1000, sent, sent + 2ms);
+  EXPECT_EQ(p.age_ms, 0);
+}
+
 TEST(StoragePlan, SharedChecksStillApply) {
   http::response_header<> response = answer("max-age=100");
   response.set(http::field::set_cookie, "s=1");
