@@ -52,6 +52,12 @@ void apply(std::string_view name, std::string_view argument, bool has_argument, 
     out.must_revalidate = true;
   } else if (common::iequals(name, "proxy-revalidate")) {
     out.proxy_revalidate = true;
+  } else if (common::iequals(name, "max-stale")) {
+    out.max_stale = has_argument ? delta_seconds(argument).value_or(0) : ~0ULL;
+  } else if (common::iequals(name, "min-fresh") && has_argument) {
+    if (auto v = delta_seconds(argument)) out.min_fresh = v;
+  } else if (common::iequals(name, "only-if-cached")) {
+    out.only_if_cached = true;
   } else if (common::iequals(name, "stale-while-revalidate") && has_argument) {
     if (auto v = delta_seconds(argument)) out.stale_while_revalidate = v;
   } else if (common::iequals(name, "stale-if-error") && has_argument) {

@@ -25,6 +25,10 @@ struct CacheControl {
   // max-age or s-maxage given twice with different values, or with a value that is not
   // delta-seconds: §4.2.1 lets a cache treat the response as stale, and foilcache does.
   bool conflicting = false;
+  // Request directives (§5.2.1): max-stale without a value accepts any staleness.
+  std::optional<unsigned long long> max_stale;
+  std::optional<unsigned long long> min_fresh;
+  bool only_if_cached = false;
 };
 
 // Parses one field value into `out` (directives accumulate). Directive names are

@@ -51,6 +51,38 @@ std::int64_t initial_age(const http::response_header<>& response, std::int64_t d
 
 }  // namespace
 
+Reuse request_reuse(const http::request_header<>& request, std::int64_t age_s, std::int64_t left_ms,
+                    bool must_revalidate) {
+  const bool has_cache_control = request.count(http::field::cache_control) != 0;
+  const CacheControl asks = parse_cache_control(request);
+  bool pragma_no_cache = false;
+  if (!has_cache_control) {  // §5.4: Pragma counts only without Cache-Control
+    for (auto [it, end] = request.equal_range(http::field::pragma); it != end; ++it) {
+      common::for_each_list_member(it->value(), [&](std::string_view d) { pragma_no_cache |= common::iequals(d, "no-cache"); });
+    }
+  }
+  if (asks.no_cache || pragma_no_cache) return Reuse::kValidate;
+  if (asks.max_age && static_cast<unsigned long long>(std::max<std::int64_t>(0, age_s)) > *asks.max_age) {
+    return Reuse::kValidate;
+  }
+  if (asks.min_fresh && left_ms < static_cast<std::int64_t>(std::min<unsigned long long>(*asks.min_fresh, kMaxDelta)) * 1000) {
+    return Reuse::kValidate;
+  }
+  if (left_ms > 0) return Reuse::kServe;
+  const bool stale_allowed = asks.max_stale && !must_revalidate &&
+                             (*asks.max_stale >= static_cast<unsigned long long>(kMaxDelta) ||
+                              -left_ms <= static_cast<std::int64_t>(*asks.max_stale) * 1000);
+  return stale_allowed ? Reuse::kServe : Reuse::kValidate;
+}
+
+bool forbids_stale(std::string_view value) {
+  CacheControl cc;
+  parse_cache_control(value, cc);
+  return cc.must_revalidate || cc.proxy_revalidate || cc.s_maxage.has_value() || cc.no_cache;
+}
+
+bool only_if_cached(const http::request_header<>& request) { return parse_cache_control(request).only_if_cached; }
+
 bool heuristically_cacheable(unsigned status) {
   switch (status) {
     case 200: case 203: case 204: case 206: case 300: case 301: case 308: case 404: case 405: case 410: case 414:

@@ -56,6 +56,22 @@ OriginFreshness origin_freshness(const http::request_header<>& request, const ht
                                  const OriginBounds& bounds, std::int64_t request_time_s,
                                  std::int64_t response_time_s, std::span<const std::string> targeted_fields);
 
+// What a request's own directives (RFC 9111 §5.2.1) allow of a stored entry on an origin
+// route: kServe it, or kValidate it with the origin first (revalidate, or refetch).
+enum class Reuse : std::uint8_t { kServe, kValidate };
+// `age_s` and `left_ms`: the entry's age and freshness left (negative: stale by that much);
+// `must_revalidate`: the stored answer said must-revalidate, proxy-revalidate, s-maxage or
+// no-cache (entry_must_revalidate). no-cache (or, without Cache-Control, Pragma: no-cache),
+// max-age, min-fresh and max-stale are honoured; only-if-cached is the caller's (504 on a miss).
+Reuse request_reuse(const http::request_header<>& request, std::int64_t age_s, std::int64_t left_ms,
+                    bool must_revalidate);
+
+// The stored Cache-Control `value` forbids serving the entry stale.
+bool forbids_stale(std::string_view value);
+
+// The request asks only-if-cached (§5.2.1.7): a miss is answered 504, the app never asked.
+bool only_if_cached(const http::request_header<>& request);
+
 // RFC 9110 §15.1: the statuses a cache may store with heuristic freshness.
 bool heuristically_cacheable(unsigned status);
 

@@ -2,9 +2,11 @@
 
 #include "proxy/cache/freshness.hpp"
 #include "proxy/cache/identity.hpp"
+#include "proxy/cache/origin_freshness.hpp"
 #include "proxy/cache/policy.hpp"
 #include "proxy/http/forwarding.hpp"
 #include "proxy/metrics/metrics.hpp"
+#include "proxy/pipeline/upstream_errors.hpp"
 
 namespace foilcache::pipeline {
 namespace {
@@ -34,6 +36,16 @@ void CachePipeline::log_result(const Request& req, http_server::Outcome& outcome
   outcome.upstream = req.upstream;
 }
 
+namespace {
+
+// An origin route's entry answers when the request's own directives allow it (RFC 9111 §5.2.1).
+bool origin_serves(const http::request_header<>& request, const cache::Entry& entry, const cache::Freshness& f) {
+  return cache::request_reuse(request, f.age_s(), f.left_ms(), cache::forbids_stale(entry.header("Cache-Control"))) ==
+         cache::Reuse::kServe;
+}
+
+}  // namespace
+
 net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const http_server::Decision& d) {
   const auto& route = *req.route;
   auto& request = req.header();
@@ -58,7 +70,7 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
   // lookup
   const auto now = clock_.system_now();
   auto lookup = co_await tiers_.lookup(key, plan.tags, route.l1, now);
-  if (lookup.tier == store::Lookup::Tier::kL1) {
+  if (lookup.tier == store::Lookup::Tier::kL1 && !route.origin_ttl) {
     co_return co_await writer_.write(req, lookup.entry, "HIT", cache::hit_status(cache::freshness(*lookup.entry, now)));
   }
   // The key does not name Accept-Encoding, so a stored body must be the identity encoding
@@ -77,15 +89,24 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
   }
   if (lookup.status == StoreStatus::kOk && lookup.entry) {
     const auto f = cache::freshness(*lookup.entry, now);
-    if (f.fresh()) {
-      tiers_.remember(key, lookup.entry, route.l1, now);
-      co_return co_await writer_.write(req, lookup.entry, "HIT", cache::hit_status(f));
+    if (route.origin_ttl ? origin_serves(request, *lookup.entry, f) : f.fresh()) {
+      if (lookup.tier != store::Lookup::Tier::kL1) tiers_.remember(key, lookup.entry, route.l1, now);
+      co_return co_await writer_.write(req, lookup.entry, "HIT", cache::hit_status(f, f.fresh() ? "" : "max-stale"));
+    }
+    if (lookup.tier == store::Lookup::Tier::kL1) {
+      // An L1 entry is current (invalidations remove it): its recorded generations are the tags'.
+      lookup.generations.clear();
+      for (const auto& [tag, generation] : lookup.entry->tags) lookup.generations.push_back(generation);
     }
     if (!req.head && cache::within_stale_while_revalidate(f, route)) {
       revalidator_.start(req, key, plan.tags, lookup.generations);
       co_return co_await writer_.write(req, lookup.entry, "STALE", cache::hit_status(f, "stale-while-revalidate"));
     }
     plan.stale = std::move(lookup.entry);
+  }
+  if (route.origin_ttl && cache::only_if_cached(request)) {  // RFC 9111 §5.2.1.7: the app is not asked
+    co_return co_await respond_error(req, http::status::gateway_timeout, "not in the cache (only-if-cached)", "MISS",
+                                     req.keep_alive());
   }
   // miss: cache hits come from GET entries; a HEAD miss is forwarded as HEAD and not stored.
   plan.x_cache = "MISS";

@@ -103,5 +103,19 @@ TEST(OriginRoutes, AnExpiredEntryIsRevalidatedAndFreshened) {
   EXPECT_EQ(conditional.status, 304u) << "a client's own validator is answered from the entry";
 }
 
+TEST(OriginRoutes, TheRequestsOwnDirectivesAreHonoured) {
+  Deployment d(origin_options());
+  const std::string target = respond("etag=%22v2%22&cache_control=max-age%3D600");
+  const Response cold = d.client().get(target, {{"Cache-Control", "only-if-cached"}});
+  EXPECT_EQ(cold.status, 504u) << "only-if-cached and nothing stored: the app is not asked";
+  ASSERT_EQ(d.get(target).header("X-Cache"), "MISS");
+  EXPECT_EQ(d.client().get(target, {{"Cache-Control", "only-if-cached"}}).header("X-Cache"), "HIT");
+  const Response validated = d.client().get(target, {{"Cache-Control", "no-cache"}});
+  EXPECT_NE(validated.header("Cache-Status").find("fwd-status=304"), std::string::npos)
+      << "no-cache: revalidated with the app first: " << validated.header("Cache-Status");
+  EXPECT_EQ(validated.status, 200u);
+  EXPECT_EQ(d.get(target).header("X-Cache"), "HIT") << "a plain request takes the stored answer";
+}
+
 }  // namespace
 }  // namespace foilcache::testing

@@ -189,5 +189,40 @@ TEST(OriginFreshness, AgeParsing) {
   EXPECT_EQ(parse_age(""), std::nullopt);
 }
 
+http::request_header<> asking(std::string_view cache_control, std::string_view pragma = {}) {
+  http::request_header<> request;
+  request.method(http::verb::get);
+  if (!cache_control.empty()) request.set(http::field::cache_control, cache_control);
+  if (!pragma.empty()) request.set(http::field::pragma, pragma);
+  return request;
+}
+
+TEST(OriginFreshness, RequestDirectivesDecideReuse) {
+  // age 10 s, 50 s fresh left
+  EXPECT_EQ(request_reuse(asking(""), 10, 50'000, false), Reuse::kServe);
+  EXPECT_EQ(request_reuse(asking("no-cache"), 10, 50'000, false), Reuse::kValidate);
+  EXPECT_EQ(request_reuse(asking("", "no-cache"), 10, 50'000, false), Reuse::kValidate) << "Pragma (§5.4)";
+  EXPECT_EQ(request_reuse(asking("max-age=60", "no-cache"), 10, 50'000, false), Reuse::kServe)
+      << "Pragma is ignored beside Cache-Control";
+  EXPECT_EQ(request_reuse(asking("max-age=5"), 10, 50'000, false), Reuse::kValidate);
+  EXPECT_EQ(request_reuse(asking("max-age=10"), 10, 50'000, false), Reuse::kServe);
+  EXPECT_EQ(request_reuse(asking("min-fresh=60"), 10, 50'000, false), Reuse::kValidate);
+  EXPECT_EQ(request_reuse(asking("min-fresh=40"), 10, 50'000, false), Reuse::kServe);
+}
+
+TEST(OriginFreshness, MaxStaleServesStaleUnlessTheOriginForbids) {
+  // 30 s stale
+  EXPECT_EQ(request_reuse(asking(""), 90, -30'000, false), Reuse::kValidate);
+  EXPECT_EQ(request_reuse(asking("max-stale=60"), 90, -30'000, false), Reuse::kServe);
+  EXPECT_EQ(request_reuse(asking("max-stale=10"), 90, -30'000, false), Reuse::kValidate);
+  EXPECT_EQ(request_reuse(asking("max-stale"), 90, -30'000, false), Reuse::kServe) << "no value: any staleness";
+  EXPECT_EQ(request_reuse(asking("max-stale"), 90, -30'000, true), Reuse::kValidate) << "must-revalidate";
+  EXPECT_TRUE(forbids_stale("max-age=60, must-revalidate"));
+  EXPECT_TRUE(forbids_stale("s-maxage=60"));
+  EXPECT_FALSE(forbids_stale("public, max-age=60"));
+  EXPECT_TRUE(only_if_cached(asking("only-if-cached")));
+  EXPECT_FALSE(only_if_cached(asking("max-age=0")));
+}
+
 }  // namespace
 }  // namespace foilcache::cache
