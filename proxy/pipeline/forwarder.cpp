@@ -45,9 +45,17 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
   // An origin route revalidates its expired entry instead of refetching it (RFC 9111 §4.3.1).
   const bool revalidating = plan.store && plan.stale && req.route && req.route->origin_ttl;
   const auto validators = revalidating ? cache::add_validators(request, *plan.stale) : std::vector<http::field>{};
+  // A stored answer must be the whole one: the client's Range is served from the entry.
+  std::vector<std::pair<http::field, std::string>> held;
+  for (const auto field : {http::field::range, http::field::if_range}) {
+    if (!plan.store || request.count(field) == 0) continue;
+    held.emplace_back(field, std::string(request[field]));
+    request.erase(field);
+  }
   upstream::Answer answer;
   co_await client_.send(answer, request, req.has_body ? &body : nullptr, options);
   for (const auto field : validators) request.erase(field);  // the client's request again (the writer reads it)
+  for (auto& [field, value] : held) request.set(field, value);
   if (answer.failure == upstream::Failure::kResponse) {
     co_await invalidate_written(req, plan);  // the whole request reached the app: it may have acted
   }

@@ -117,5 +117,27 @@ TEST(OriginRoutes, TheRequestsOwnDirectivesAreHonoured) {
   EXPECT_EQ(d.get(target).header("X-Cache"), "HIT") << "a plain request takes the stored answer";
 }
 
+TEST(OriginRoutes, RangesAreCutFromTheStoredWholeAnswer) {
+  Deployment d(origin_options());
+  const std::string target = "/__stub/respond?size=100&cache_control=max-age%3D600";
+  const Response first = d.client().get(target, {{"Range", "bytes=10-19"}});
+  EXPECT_EQ(first.status, 206u) << "the whole answer was fetched and stored, the part served from it";
+  EXPECT_EQ(first.header("X-Cache"), "MISS");
+  EXPECT_EQ(first.body, "klmnopqrst");
+  EXPECT_EQ(first.header("Content-Range"), "bytes 10-19/100");
+  const Response whole = d.get(target);
+  EXPECT_EQ(whole.header("X-Cache"), "HIT") << "stored as the complete 200, never as a 206";
+  EXPECT_EQ(whole.status, 200u);
+  EXPECT_EQ(whole.body.size(), 100u);
+  const Response suffix = d.client().get(target, {{"Range", "bytes=-3"}});
+  EXPECT_EQ(suffix.status, 206u);
+  EXPECT_EQ(suffix.body, "tuv");
+  const Response beyond = d.client().get(target, {{"Range", "bytes=100-"}});
+  EXPECT_EQ(beyond.status, 416u);
+  EXPECT_EQ(beyond.header("Content-Range"), "bytes */100");
+  const Response several = d.client().get(target, {{"Range", "bytes=0-1,5-6"}});
+  EXPECT_EQ(several.status, 200u) << "several ranges: the whole answer (RFC 9110 §14.2 allows it)";
+}
+
 }  // namespace
 }  // namespace foilcache::testing
