@@ -6,6 +6,7 @@
 #include "proxy/cache/policy.hpp"
 #include "proxy/http/forwarding.hpp"
 #include "proxy/metrics/metrics.hpp"
+#include "proxy/pipeline/unsafe_invalidation.hpp"
 #include "proxy/pipeline/upstream_errors.hpp"
 
 namespace foilcache::pipeline {
@@ -68,6 +69,10 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
   auto& response = answer.parser->get();
   const auto status = response.result_int();
   if (!validators.empty() && status == 304) co_return co_await freshen(req, plan, answer);
+  if (status >= 200 && status < 400 && is_unsafe(request.method())) {
+    // RFC 9111 §4.4, before the client's answer: its next read of those URIs is fresh.
+    for (auto& key : origin_keys_invalidated(req.config, request, response)) co_await invalidator_.key(std::move(key));
+  }
   if (status >= 200 && status < 400) co_await invalidate_written(req, plan);  // RFC 9111 §4.4
   if (status >= 500 && plan.stale && req.route) {
     // The app failed but a stale copy may stand in. Its connection (body unread) is dropped.

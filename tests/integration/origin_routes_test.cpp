@@ -139,5 +139,26 @@ TEST(OriginRoutes, RangesAreCutFromTheStoredWholeAnswer) {
   EXPECT_EQ(several.status, 200u) << "several ranges: the whole answer (RFC 9110 §14.2 allows it)";
 }
 
+TEST(OriginRoutes, AnUnsafeMethodInvalidatesItsTargetAndLocation) {
+  Deployment d(origin_options());
+  const std::string page = respond("cache_control=max-age%3D600");        // the URI a POST changes
+  const std::string other = respond("cache_control=max-age%3D601");       // named by its Location
+  for (const auto& target : {page, other}) {
+    ASSERT_EQ(d.get(target).header("X-Cache"), "MISS");
+    ASSERT_EQ(d.get(target).header("X-Cache"), "HIT");
+  }
+  const Response refused = d.client().request(http::verb::post, page + "&status=404");
+  ASSERT_EQ(refused.status, 404u);
+  EXPECT_EQ(d.get(page).header("X-Cache"), "HIT") << "an error answer invalidates nothing (RFC 9111 §4.4)";
+  ASSERT_EQ(d.client().request(http::verb::post, page).status, 200u);
+  EXPECT_EQ(d.get(page).header("X-Cache"), "MISS") << "the target URI of a successful POST";
+  EXPECT_EQ(d.get(other).header("X-Cache"), "HIT");
+  const Response moved = d.client().request(
+      http::verb::delete_,
+      "/__stub/respond?size=1&header=Location%3A%20%2F__stub%2Frespond%3Fsize%3D10%26cache_control%3Dmax-age%253D601");
+  ASSERT_EQ(moved.header("Location"), other);
+  EXPECT_EQ(d.get(other).header("X-Cache"), "MISS") << "the Location of a successful DELETE, same host";
+}
+
 }  // namespace
 }  // namespace foilcache::testing
