@@ -1,5 +1,6 @@
 #include "proxy/http/session.hpp"
 
+#include <array>
 #include <chrono>
 #include <utility>
 
@@ -45,6 +46,22 @@ void log_access(const SessionContext& context, const config::Config& config, std
 bool is_closed(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
          ec == net::error::operation_aborted;
+}
+
+// A lingering close, as nginx's lingering_close (RFC 9112 §9.6): after the last answer and
+// our FIN, what the client still sends (the rest of a refused request) is read and dropped
+// for a moment. Closing with unread bytes would reset the connection, and the client could
+// lose the answer before reading it.
+net::awaitable<void> linger(beast::tcp_stream& stream) {
+  constexpr auto kLingerTime = std::chrono::milliseconds(500);
+  constexpr std::size_t kLingerBytes = 1 << 20;
+  std::array<char, 4096> sink;
+  stream.expires_after(kLingerTime);
+  for (std::size_t dropped = 0; dropped < kLingerBytes;) {
+    auto [ec, n] = co_await stream.async_read_some(net::buffer(sink), kNoThrow);
+    if (ec) break;  // EOF (the client closed too), the deadline or an error
+    dropped += n;
+  }
 }
 
 // Answers a request header that could not be read: 408 (part of it came, then it timed
@@ -154,6 +171,7 @@ net::awaitable<void> serve_connection(tcp::socket socket, ConnectionSlot slot, c
   }
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await linger(stream);
 }
 
 }  // namespace foilcache::http_server

@@ -69,7 +69,7 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
   auto& response = answer.parser->get();
   const auto status = response.result_int();
   if (!validators.empty() && status == 304) co_return co_await freshen(req, plan, answer);
-  if (status >= 200 && status < 400 && is_unsafe(request.method())) {
+  if (status >= 200 && status < 400 && !upstream::is_safe(request.method())) {
     // RFC 9111 §4.4, before the client's answer: its next read of those URIs is fresh.
     for (auto& key : origin_keys_invalidated(req.config, request, response)) co_await invalidator_.key(std::move(key));
   }

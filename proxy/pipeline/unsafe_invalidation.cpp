@@ -40,18 +40,6 @@ void add_key(const config::Config& config, const http::request_header<>& request
 
 }  // namespace
 
-bool is_unsafe(http::verb method) {
-  switch (method) {
-    case http::verb::get:
-    case http::verb::head:
-    case http::verb::options:
-    case http::verb::trace:
-      return false;
-    default:
-      return true;
-  }
-}
-
 std::vector<std::string> origin_keys_invalidated(const config::Config& config, const http::request_header<>& request,
                                                  const http::response_header<>& response) {
   std::vector<std::string> keys;

@@ -12,9 +12,6 @@
 
 namespace foilcache::pipeline {
 
-// True for the methods RFC 9110 §9.2.1 does not call safe.
-bool is_unsafe(http::verb method);
-
 // The keys those URIs have under the origin GET routes that match them, rendered with the
 // request's own headers and caller (the reads they stand for would send the same). Empty
 // when none matches.

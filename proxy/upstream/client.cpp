@@ -24,18 +24,20 @@ Failure client_read_failure(const error_code& ec) {
 
 }  // namespace
 
-bool is_idempotent(http::verb method) {
+bool is_safe(http::verb method) {
   switch (method) {
     case http::verb::get:
     case http::verb::head:
     case http::verb::options:
     case http::verb::trace:
-    case http::verb::put:
-    case http::verb::delete_:
       return true;
     default:
       return false;
   }
+}
+
+bool is_idempotent(http::verb method) {
+  return is_safe(method) || method == http::verb::put || method == http::verb::delete_;
 }
 
 bool should_retry(bool retryable, bool has_body, bool reused, int attempt, Failure failure, const error_code& ec) {

@@ -105,6 +105,8 @@ class Client {
   Pool& pool_;
 };
 
+// RFC 9110 §9.2.1: GET, HEAD, OPTIONS, TRACE.
+bool is_safe(http::verb method);
 // RFC 9110 §9.2.2: true for the methods a proxy may send twice.
 bool is_idempotent(http::verb method);
 
