@@ -1,14 +1,11 @@
 #include "proxy/cache/storage_plan.hpp"
 
 #include <algorithm>
-#include <array>
 #include <string>
 
 namespace foilcache::cache {
 namespace {
 
-// RFC 9213 §2.2's targeted field: foilcache is a CDN-like shared cache.
-const std::array<std::string, 1> kTargetedFields{"CDN-Cache-Control"};
 // The shortest time an expired answer with a validator stays stored, to be revalidated.
 constexpr std::int64_t kRevalidationKeep_s = 60;
 
@@ -34,7 +31,7 @@ StoragePlan plan_storage(const config::Route& route, const http::request_header<
   // (a 1 ms answer must not count as a second of age).
   const std::int64_t delay_s = std::chrono::duration_cast<std::chrono::seconds>(now - request_time).count();
   const OriginFreshness f = origin_freshness(request, response, bounds, unix_s(now) - std::max<std::int64_t>(0, delay_s),
-                                             unix_s(now), std::span<const std::string>(kTargetedFields));
+                                             unix_s(now), route.targeted_fields);
   plan.origin = f.verdict;
   plan.ttl_s = static_cast<std::uint32_t>(f.lifetime_s);
   plan.age_ms = f.initial_age_s * 1000;

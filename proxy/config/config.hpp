@@ -155,6 +155,9 @@ struct Route {
   bool origin_ttl = false;
   Duration ttl_default{0};
   Duration ttl_cap{std::chrono::hours(24)};
+  // `ttl: origin`: the targeted fields (RFC 9213), in order of precedence, that replace
+  // Cache-Control and Expires when the answer has one.
+  std::vector<std::string> targeted_fields{"CDN-Cache-Control"};
   KeyTemplate key;
   // The tags recorded with each entry, as written (templates, rendered per request like the
   // key: "library:{user}"), and parsed. `tags_literal`: none has a placeholder, so the

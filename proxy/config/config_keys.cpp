@@ -30,7 +30,7 @@ const std::vector<KeySet>& config_keys() {
       {"log", {"level", "access"}},
       {"routes[]",
        {"name", "match", "ttl", "key", "tags", "shared", "statuses", "max_entry_bytes", "stale_if_error",
-        "stale_while_revalidate", "l1", "compress", "content_types", "invalidates", "ttl_default", "ttl_cap"}},
+        "stale_while_revalidate", "l1", "compress", "content_types", "invalidates", "ttl_default", "ttl_cap", "targeted_fields"}},
       {"warm[]", {"url", "headers"}},
   };
   return keys;

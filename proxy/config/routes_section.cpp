@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/text.hpp"
 #include "proxy/config/route_table.hpp"
 
 namespace foilcache::config {
@@ -144,7 +145,7 @@ void read_content_types(YamlReader& in, const Value& value, Route& route) {
 // The keys of a cached route that a write route cannot have, and the other way round.
 constexpr const char* kCachedOnlyKeys[] = {"ttl",     "key",   "tags", "shared", "statuses", "max_entry_bytes",
                                            "stale_while_revalidate", "stale_if_error", "l1", "compress",
-                                           "content_types", "ttl_default", "ttl_cap"};
+                                           "content_types", "ttl_default", "ttl_cap", "targeted_fields"};
 
 // A write route: name, match, invalidates (required), nothing of caching.
 void read_write_route(YamlReader& in, const Fields& f, const Value& value, bool path_ok, const std::string& label,
@@ -174,7 +175,7 @@ void read_ttl(YamlReader& in, const Fields& f, const std::string& label, Route& 
   route.origin_ttl = ttl != nullptr && ttl->node.IsScalar() && ttl->node.Scalar() == "origin";
   if (!route.origin_ttl) {
     set_field(f, "ttl", route.ttl, [&](const Value& x) { return in.duration(x); });
-    for (const auto* key : {"ttl_default", "ttl_cap"}) {
+    for (const auto* key : {"ttl_default", "ttl_cap", "targeted_fields"}) {
       if (const Value* v = f.get(key)) in.error(*v, label + ": " + quoted(key) + " applies to 'ttl: origin' routes only");
     }
     return;
@@ -185,6 +186,19 @@ void read_ttl(YamlReader& in, const Fields& f, const std::string& label, Route& 
     in.error(*f.get("ttl_default"), label + ": 'ttl_default' must not exceed 'ttl_cap'");
   }
   route.ttl = route.ttl_cap;
+  if (const Value* v = f.get("targeted_fields")) {
+    route.targeted_fields.clear();
+    for (const auto& item : in.list(*v)) {
+      auto name = in.string(item);
+      if (!name) continue;
+      if (name->empty() || !std::all_of(name->begin(), name->end(), is_name_char) ||
+          common::iequals(*name, "Cache-Control")) {
+        in.error(item, "invalid targeted field " + quoted(*name) + " (a header name such as CDN-Cache-Control)");
+        continue;
+      }
+      route.targeted_fields.push_back(std::move(*name));
+    }
+  }
 }
 
 // Returns true when `route` is complete (errors, if any, were reported).

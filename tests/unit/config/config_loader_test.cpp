@@ -476,6 +476,22 @@ TEST(ConfigLoaderOriginTtl, DefaultsWhenOnlyOriginIsSaid) {
   EXPECT_EQ(route.ttl_cap, 24h);
 }
 
+TEST(ConfigLoaderOriginTtl, TargetedFields) {
+  const auto standard = load_config_string(origin_route("    ttl: origin\n"), "test.yaml", fake_env({}));
+  EXPECT_EQ(standard->routes.front().targeted_fields, std::vector<std::string>{"CDN-Cache-Control"});
+  const auto own = load_config_string(
+      origin_route("    ttl: origin\n    targeted_fields: [Foilcache-Cache-Control, CDN-Cache-Control]\n"), "test.yaml",
+      fake_env({}));
+  EXPECT_EQ(own->routes.front().targeted_fields,
+            (std::vector<std::string>{"Foilcache-Cache-Control", "CDN-Cache-Control"}));
+  EXPECT_NE(joined(load_errors(origin_route("    ttl: origin\n    targeted_fields: [Cache-Control]\n")))
+                .find("invalid targeted field 'Cache-Control'"),
+            std::string::npos);
+  EXPECT_NE(joined(load_errors(origin_route("    ttl: 5m\n    targeted_fields: [X]\n")))
+                .find("'targeted_fields' applies to 'ttl: origin' routes only"),
+            std::string::npos);
+}
+
 TEST(ConfigLoaderOriginTtl, BoundsNeedOriginAndOrder) {
   EXPECT_NE(joined(load_errors(origin_route("    ttl: 5m\n    ttl_cap: 1h\n"))).find("'ttl_cap' applies to 'ttl: origin' routes only"),
             std::string::npos);
