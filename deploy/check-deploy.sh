@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the deployment files against the foilcache binary in BUILD_DIR (ctest: deploy_checks).
 #   deploy/check-deploy.sh BUILD_DIR
-# Nothing here needs a Docker engine or a Kubernetes cluster; what only those could check
-# (building the image, running the containers, the API server's validation) is not checked.
+# Nothing here needs a container engine or a Kubernetes cluster: building the image and
+# running it and the compose topology is `make image-test` (deploy/image-test.sh); the
+# Kubernetes manifests are validated against the API's own schemas (deploy/k8s/schema/).
 # A missing tool is a failure, never a skip: deploy/install-deps.sh installs them all.
 set -euo pipefail
 
@@ -228,7 +229,13 @@ awk '/^FROM /{n++} n==1 && /^RUN .*install-deps\.sh --build/{ok=1} END{exit !ok}
 last=$(grep -c '^FROM ' "$tmp/Dockerfile.flat")
 awk -v last="$last" '/^FROM /{n++} n==last && /^RUN .*install-deps\.sh --runtime/{ok=1} END{exit !ok}' "$tmp/Dockerfile.flat" ||
   fail "the Dockerfile's runtime stage does not run install-deps.sh --runtime"
-[ "$(grep -c '^FROM debian:bookworm-slim' "$tmp/Dockerfile.flat")" = "$last" ] || fail "every stage must be FROM debian:bookworm-slim"
+# Every stage starts from debian:bookworm-slim or from a stage above it; the last (the
+# runtime image) from debian:bookworm-slim itself.
+awk '/^FROM /{ if ($2 != "debian:bookworm-slim" && !($2 in stage)) { print; bad = 1 } if (NF == 4 && toupper($3) == "AS") stage[$4] = 1 }
+     END { exit bad }' "$tmp/Dockerfile.flat" ||
+  fail "every stage must be FROM debian:bookworm-slim or an earlier stage (above)"
+[ "$(grep '^FROM ' "$tmp/Dockerfile.flat" | tail -n 1 | awk '{print $2}')" = debian:bookworm-slim ] ||
+  fail "the runtime stage (the last) must be FROM debian:bookworm-slim"
 grep -qx 'ENTRYPOINT \["foilcache", "--config", "/etc/foilcache/foilcache.yaml"\]' "$tmp/Dockerfile.flat" ||
   fail "the Dockerfile's ENTRYPOINT is not foilcache --config /etc/foilcache/foilcache.yaml"
 grep -qE '^USER [1-9][0-9]*(:[0-9]+)?$' "$tmp/Dockerfile.flat" || fail "the Dockerfile must set a numeric non-root USER"

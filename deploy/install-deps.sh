@@ -6,6 +6,8 @@
 #   install-deps.sh            everything to build, test and run the demo (`make deps`)
 #   install-deps.sh --build    only what compiling foilcache needs (the image's build stage)
 #   install-deps.sh --runtime  only the shared libraries the binary loads (the image's runtime stage)
+#   install-deps.sh --image    the container engine and tools `make image-test` uses (host side)
+#   install-deps.sh --redis    Redis, for the compose test's Redis stand-in image
 #   add --print to any of them to print the list and install nothing
 set -euo pipefail
 
@@ -35,10 +37,26 @@ DEV_PACKAGES=(
 # Debian's gcc links with --as-needed and nothing calls it (/metrics is served by foilcache's
 # own HTTP server). zlib1g is essential in Debian (always present); it is listed because
 # CMake links it. deploy/check-deploy.sh fails if the Release binary ever needs a library
-# this list does not bring.
+# this list does not bring. ca-certificates: the image's trust store (OpenSSL is linked), so
+# a TLS peer added later verifies against Debian's CA list, not an empty one.
 RUNTIME_PACKAGES=(
   libhiredis0.14 libyaml-cpp0.7 libboost-url1.81.0
-  libprometheus-cpp-core1.0 libssl3 zlib1g
+  libprometheus-cpp-core1.0 libssl3 zlib1g ca-certificates
+)
+
+# `make image-test` (deploy/image-test.sh, deploy/compose-test.sh): podman builds and runs the
+# image when no Docker engine answers; runc because crun refuses hybrid cgroup hierarchies
+# (deploy/engine.sh says which flag each host needs); debootstrap makes the
+# debian:bookworm-slim base from the configured apt mirror when no registry serves it;
+# curl and wrk send the requests.
+IMAGE_PACKAGES=(
+  podman runc debootstrap curl wrk
+)
+
+# The Redis of the compose test's topology, built from Debian's package when no registry
+# serves redis:7 (deploy/compose/redis-stand-in.Dockerfile); brings redis-cli too.
+REDIS_IMAGE_PACKAGES=(
+  redis-server
 )
 
 mode=all print=0
@@ -46,14 +64,18 @@ for arg in "$@"; do
   case "$arg" in
     --build) mode=build ;;
     --runtime) mode=runtime ;;
+    --image) mode=image ;;
+    --redis) mode=redis ;;
     --print) print=1 ;;
-    *) echo "install-deps: unknown argument '$arg' (use --build, --runtime, --print)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown argument '$arg' (use --build, --runtime, --image, --redis, --print)" >&2; exit 2 ;;
   esac
 done
 case "$mode" in
   all) PACKAGES=("${BUILD_PACKAGES[@]}" "${DEV_PACKAGES[@]}") ;;
   build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
   runtime) PACKAGES=("${RUNTIME_PACKAGES[@]}") ;;
+  image) PACKAGES=("${IMAGE_PACKAGES[@]}") ;;
+  redis) PACKAGES=("${REDIS_IMAGE_PACKAGES[@]}") ;;
 esac
 if ((print)); then
   printf '%s\n' "${PACKAGES[@]}"
