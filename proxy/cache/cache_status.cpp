@@ -19,6 +19,17 @@ std::string hit_status(const Freshness& f, std::string_view detail) {
   return status;
 }
 
+std::string collapsed_status(const Freshness& f, std::string_view fwd, unsigned fwd_status) {
+  std::string status;
+  status.reserve(80);
+  status.append("foilcache; fwd=").append(fwd).append("; fwd-status=");
+  append_int(status, fwd_status);
+  status.append("; collapsed; ttl=");
+  append_int(status, f.ttl_left_s());
+  status.append("; detail=coalesced");
+  return status;
+}
+
 std::string stale_if_error_status(const Freshness& f, unsigned fwd_status) {
   std::string status = "foilcache; fwd=stale";
   if (fwd_status != 0) status += "; fwd-status=" + std::to_string(fwd_status);

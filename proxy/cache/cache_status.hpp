@@ -14,7 +14,7 @@ namespace foilcache::cache {
 inline constexpr std::string_view kStatusBypass = "foilcache; fwd=bypass";
 inline constexpr std::string_view kStatusStoreDown = "foilcache; fwd=bypass; detail=store-unavailable";
 inline constexpr std::string_view kStatusStoreDownCoalesced =
-    "foilcache; fwd=bypass; detail=store-unavailable-coalesced";
+    "foilcache; fwd=bypass; collapsed; detail=store-unavailable-coalesced";
 inline constexpr std::string_view kStatusMiss = "foilcache; fwd=uri-miss";
 // A write route (an unsafe method): forwarded, never cached (RFC 9211 fwd=method).
 inline constexpr std::string_view kStatusWrite = "foilcache; fwd=method";
@@ -22,6 +22,14 @@ inline constexpr std::string_view kStatusStaleMiss = "foilcache; fwd=stale";  //
 
 // "foilcache; hit; ttl=<ttl_left_s>[; detail=<detail>]" for an answer from an entry.
 std::string hit_status(const Freshness& f, std::string_view detail = {});
+
+// "foilcache; fwd=<fwd>; fwd-status=<status>; collapsed; ttl=<ttl_left_s>; detail=coalesced": a
+// request collapsed into another's fetch of the same key (RFC 9211 §2.6), answered from the
+// entry that fetch made (`fwd` is the reason that fetch went forward).
+std::string collapsed_status(const Freshness& f, std::string_view fwd, unsigned fwd_status);
+// The parameter a request that waited for another's fetch and then went forward on its own
+// appends (RFC 9211 §2.6: "if not, a new request had to be made").
+inline constexpr std::string_view kNotCollapsed = "; collapsed=?0";
 
 // "foilcache; fwd=stale[; fwd-status=<status>]; ttl=<ttl_left_s>; detail=stale-if-error":
 // a stale entry answered for a failed app (`fwd_status` 0: the app sent no answer).

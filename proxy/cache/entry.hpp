@@ -35,6 +35,10 @@ struct Entry {
   // Content-Encoding: gzip. Both then carry Vary: Accept-Encoding (see finish_entry).
   std::string head;
   std::string gzip_head;
+  // Origin routes, an answer with Vary: the variant_id (vary.hpp) of the request that
+  // fetched it, so a coalesced request can tell whether it selects the same variant. In
+  // memory only (not encoded): "" for an entry read from the store.
+  std::string variant;
 
   bool compressed() const { return !gzip.empty(); }
   // The identity body: `body`, or `gzip` inflated once (thread-safe; the entry is shared).

@@ -40,6 +40,7 @@ EntryPtr build_entry(const config::Route& route, std::span<const std::string> ta
   entry->ttl_s = storage ? storage->ttl_s
                          : static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(route.ttl).count());
   entry->route = route.name;
+  if (storage) entry->variant = storage->variant;
   for (std::size_t i = 0; i < tags.size() && i < generations.size(); ++i) {
     entry->tags.emplace_back(tags[i], generations[i]);
   }
@@ -81,6 +82,7 @@ EntryPtr freshened_entry(const Entry& stale, const http::response_header<>& upda
   for (const auto& field : updated) entry->headers.emplace_back(field.name_string(), field.value());
   entry->stored_at_ms = common::to_unix_ms(now) - storage.age_ms;
   entry->ttl_s = storage.ttl_s;
+  entry->variant = storage.variant;
   for (std::size_t i = 0; i < entry->tags.size() && i < generations.size(); ++i) entry->tags[i].second = generations[i];
   finish_entry(*entry);
   return entry;

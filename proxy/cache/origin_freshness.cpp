@@ -78,6 +78,10 @@ Reuse request_reuse(const http::request_header<>& request, std::int64_t age_s, s
 bool forbids_stale(std::string_view value) {
   CacheControl cc;
   parse_cache_control(value, cc);
+  return forbids_stale(cc);
+}
+
+bool forbids_stale(const CacheControl& cc) {
   return cc.must_revalidate || cc.proxy_revalidate || cc.s_maxage.has_value() || cc.no_cache;
 }
 
@@ -169,6 +173,46 @@ OriginFreshness origin_freshness(const http::request_header<>& request, const ht
     out.stale_if_error_s = std::min(bounded(cc.stale_if_error.value_or(0)), bounds.ttl_cap_s);
   }
   return out;
+}
+
+CacheControl stored_cache_control(const Entry& entry, const config::Route& route) {
+  CacheControl cc;
+  for (const auto& name : route.targeted_fields) {
+    bool found = false;
+    for (const auto& [field, value] : entry.headers) {
+      if (!common::iequals(field, name) || common::trim_ows(value).empty()) continue;
+      parse_cache_control(value, cc);
+      found = true;
+    }
+    if (found) return cc;
+  }
+  for (const auto& [field, value] : entry.headers) {
+    if (common::iequals(field, "Cache-Control")) parse_cache_control(value, cc);
+  }
+  return cc;
+}
+
+StaleWindows stale_windows(const Entry& entry, const config::Route& route) {
+  StaleWindows out{route.stale_while_revalidate.count(), route.stale_if_error.count()};
+  if (!route.origin_ttl) return out;
+  const CacheControl cc = stored_cache_control(entry, route);
+  if (forbids_stale(cc)) return {};
+  const std::int64_t cap_ms = std::chrono::duration_cast<std::chrono::milliseconds>(route.ttl_cap).count();
+  const auto own_ms = [&](const std::optional<unsigned long long>& s) {
+    return std::min(bounded(s.value_or(0)) * 1000, cap_ms);
+  };
+  out.while_revalidate_ms = std::max(out.while_revalidate_ms, own_ms(cc.stale_while_revalidate));
+  out.if_error_ms = std::max(out.if_error_ms, own_ms(cc.stale_if_error));
+  return out;
+}
+
+bool within_stale_while_revalidate(const Freshness& f, const Entry& entry, const config::Route& route) {
+  return !f.fresh() && f.stale_ms() < stale_windows(entry, route).while_revalidate_ms;
+}
+
+bool within_stale_if_error(const Freshness& f, const Entry& entry, const config::Route& route) {
+  const auto window = stale_windows(entry, route).if_error_ms;
+  return window != 0 && f.stale_ms() < window;
 }
 
 }  // namespace foilcache::cache

@@ -12,6 +12,10 @@
 #include <string_view>
 
 #include "common/net.hpp"
+#include "proxy/cache/cache_control.hpp"
+#include "proxy/cache/entry.hpp"
+#include "proxy/cache/freshness.hpp"
+#include "proxy/config/config.hpp"
 
 namespace foilcache::cache {
 
@@ -66,8 +70,26 @@ enum class Reuse : std::uint8_t { kServe, kValidate };
 Reuse request_reuse(const http::request_header<>& request, std::int64_t age_s, std::int64_t left_ms,
                     bool must_revalidate);
 
-// The stored Cache-Control `value` forbids serving the entry stale.
+// The stored Cache-Control `value` (or what stored_cache_control read) forbids serving the
+// entry stale.
 bool forbids_stale(std::string_view value);
+bool forbids_stale(const CacheControl& cc);
+
+// What an entry stored by `route` says to foilcache: its first targeted field with a value
+// (RFC 9213), else its Cache-Control lines combined.
+CacheControl stored_cache_control(const Entry& entry, const config::Route& route);
+
+// How long past its freshness an entry may answer (RFC 5861), in milliseconds. A fixed
+// route: its own windows. An origin route: the larger of the route's and the stored
+// answer's own, within ttl_cap; none when the answer forbids stale (must-revalidate,
+// proxy-revalidate, s-maxage, no-cache).
+struct StaleWindows {
+  std::int64_t while_revalidate_ms = 0;
+  std::int64_t if_error_ms = 0;
+};
+StaleWindows stale_windows(const Entry& entry, const config::Route& route);
+bool within_stale_while_revalidate(const Freshness& f, const Entry& entry, const config::Route& route);
+bool within_stale_if_error(const Freshness& f, const Entry& entry, const config::Route& route);
 
 // The request asks only-if-cached (§5.2.1.7): a miss is answered 504, the app never asked.
 bool only_if_cached(const http::request_header<>& request);

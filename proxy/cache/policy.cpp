@@ -5,25 +5,11 @@
 
 #include "proxy/cache/cache_control.hpp"
 #include "proxy/cache/identity.hpp"
+#include "proxy/cache/vary.hpp"
 #include "common/text.hpp"
 
 namespace foilcache::cache {
 namespace {
-
-// True when the key already separates responses that vary on request header `name`.
-bool key_covers_vary(std::string_view name, const config::Route& route) {
-  // The proxy strips Accept-Encoding upstream on cacheable requests, so the response
-  // never depends on it.
-  if (common::iequals(name, "accept-encoding")) return true;
-  // {user} covers the credentials (an anonymous caller with other cookies bypasses, see
-  // request_cacheability). shared: true says the caller does not matter, but an answer
-  // that says it varies on them contradicts that: stored, it would be served to everyone
-  // (RFC 9111 §4.1), so it is not stored.
-  if (common::iequals(name, "cookie") || common::iequals(name, "authorization")) {
-    if (route.key.uses_user() && !route.shared) return true;
-  }
-  return route.key.renders_header(name);
-}
 
 // True when the parameters after a coding (";q=0.0;...") give it weight 0 (RFC 9110 §12.4.2).
 bool zero_weight(std::string_view params) {
@@ -88,14 +74,9 @@ ResponseStorability response_storability(const http::response_header<>& response
     }
   }
   // RFC 9111 §4.1: a stored response may only be reused for requests that match on every
-  // Vary header, which the key must therefore render.
-  bool vary_ok = true;
-  for (auto [it, end] = response.equal_range(http::field::vary); it != end; ++it) {
-    common::for_each_list_member(it->value(), [&](std::string_view name) {
-      if (name == "*" || !key_covers_vary(name, route)) vary_ok = false;
-    });
-  }
-  if (!vary_ok) return ResponseStorability::kVary;
+  // Vary header: the key must render them, or (origin routes) they select a stored variant.
+  const auto selecting = selecting_fields(response, route);
+  if (!selecting || (!route.origin_ttl && !selecting->empty())) return ResponseStorability::kVary;
   for (auto [it, end] = response.equal_range(http::field::content_encoding); it != end; ++it) {
     bool encoded = false;
     common::for_each_list_member(it->value(), [&](std::string_view coding) {

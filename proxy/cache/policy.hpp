@@ -38,7 +38,8 @@ enum class ResponseStorability {
   kTooLarge,   // body over the route's limit (or Content-Length says so)
   kVary,       // Vary: *, or a header the key does not render (RFC 9111 §4.1); Accept-Encoding
                // is exempt (stripped upstream), Cookie/Authorization too on a {user} route
-               // that is not shared (never on a shared one: it would serve them to everyone)
+               // that is not shared (never on a shared one: it would serve them to everyone).
+               // A `ttl: origin` route stores the others as variants (vary.hpp)
   kEncoded,    // Content-Encoding other than identity: the app ignored the stripped
                // Accept-Encoding, and such a body cannot be served to every client
 };

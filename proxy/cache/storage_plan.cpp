@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "proxy/cache/vary.hpp"
+
 namespace foilcache::cache {
 namespace {
 
@@ -33,6 +35,10 @@ StoragePlan plan_storage(const config::Route& route, const http::request_header<
   const OriginFreshness f = origin_freshness(request, response, bounds, unix_s(now) - std::max<std::int64_t>(0, delay_s),
                                              unix_s(now), route.targeted_fields);
   plan.origin = f.verdict;
+  if (auto fields = selecting_fields(response, route); fields && !fields->empty()) {
+    plan.variant = variant_id(*fields, request);
+    plan.vary_fields = std::move(*fields);
+  }
   plan.ttl_s = static_cast<std::uint32_t>(f.lifetime_s);
   plan.age_ms = f.initial_age_s * 1000;
   // The route's stale windows unless the origin forbids serving stale; the origin's own

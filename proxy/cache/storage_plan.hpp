@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "common/net.hpp"
 #include "proxy/cache/origin_freshness.hpp"
@@ -21,6 +23,10 @@ struct StoragePlan {
   std::uint32_t ttl_s = 0;   // the entry's freshness lifetime
   std::int64_t age_ms = 0;   // the age it arrived with: stored_at is now minus this
   std::chrono::milliseconds keep{0};  // how long the store keeps it (fresh part + stale windows)
+  // Origin routes, an answer with Vary (vary.hpp): the fields that select it, and the
+  // variant the request selects (its id). Empty when the URL has one answer.
+  std::vector<std::string> vary_fields;
+  std::string variant;
 
   bool storable() const { return verdict == ResponseStorability::kStorable && origin == OriginVerdict::kStorable; }
 };

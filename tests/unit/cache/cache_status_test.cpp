@@ -15,6 +15,17 @@ TEST(CacheStatusHit, CarriesTtlLeftAndDetail) {
   EXPECT_EQ(hit_status(Freshness{-3'000, 60'000}, "coalesced"), "foilcache; hit; ttl=60; detail=coalesced");
 }
 
+TEST(CacheStatusCollapsed, NamesTheForwardItJoined) {
+  // RFC 9211 §2.6: collapsed into another request's forward; the entry it made answered.
+  EXPECT_EQ(collapsed_status(Freshness{-3'000, 60'000}, "uri-miss", 200),
+            "foilcache; fwd=uri-miss; fwd-status=200; collapsed; ttl=60; detail=coalesced");
+  EXPECT_EQ(collapsed_status(Freshness{0, 30'000}, "stale", 404),
+            "foilcache; fwd=stale; fwd-status=404; collapsed; ttl=30; detail=coalesced");
+  std::string alone{kStatusMiss};
+  alone += kNotCollapsed;
+  EXPECT_EQ(alone, "foilcache; fwd=uri-miss; collapsed=?0") << "waited, then had to go forward itself";
+}
+
 TEST(CacheStatusStaleIfError, WithAndWithoutTheAppsStatus) {
   EXPECT_EQ(stale_if_error_status(Freshness{70'000, 60'000}, 503),
             "foilcache; fwd=stale; fwd-status=503; ttl=-10; detail=stale-if-error");
