@@ -7,6 +7,7 @@
 #include "proxy/http/forwarding.hpp"
 #include "proxy/metrics/metrics.hpp"
 #include "proxy/pipeline/upstream_errors.hpp"
+#include "proxy/pipeline/variants.hpp"
 
 namespace foilcache::pipeline {
 namespace {
@@ -39,9 +40,10 @@ void CachePipeline::log_result(const Request& req, http_server::Outcome& outcome
 namespace {
 
 // An origin route's entry answers when the request's own directives allow it (RFC 9111 §5.2.1).
-bool origin_serves(const http::request_header<>& request, const cache::Entry& entry, const cache::Freshness& f) {
-  return cache::request_reuse(request, f.age_s(), f.left_ms(), cache::forbids_stale(entry.header("Cache-Control"))) ==
-         cache::Reuse::kServe;
+bool origin_serves(const http::request_header<>& request, const cache::Entry& entry, const config::Route& route,
+                   const cache::Freshness& f) {
+  const bool forbids_stale = cache::forbids_stale(cache::stored_cache_control(entry, route));
+  return cache::request_reuse(request, f.age_s(), f.left_ms(), forbids_stale) == cache::Reuse::kServe;
 }
 
 }  // namespace
@@ -70,6 +72,7 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
   // lookup
   const auto now = clock_.system_now();
   auto lookup = co_await tiers_.lookup(key, plan.tags, route.l1, now);
+  if (lookup.entry && cache::is_variant_index(*lookup.entry)) co_await select_variant(tiers_, req, plan, key, lookup, now);
   if (lookup.tier == store::Lookup::Tier::kL1 && !route.origin_ttl) {
     co_return co_await writer_.write(req, lookup.entry, "HIT", cache::hit_status(cache::freshness(*lookup.entry, now)));
   }
@@ -89,7 +92,7 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
   }
   if (lookup.status == StoreStatus::kOk && lookup.entry) {
     const auto f = cache::freshness(*lookup.entry, now);
-    if (route.origin_ttl ? origin_serves(request, *lookup.entry, f) : f.fresh()) {
+    if (route.origin_ttl ? origin_serves(request, *lookup.entry, route, f) : f.fresh()) {
       if (lookup.tier != store::Lookup::Tier::kL1) tiers_.remember(key, lookup.entry, route.l1, now);
       co_return co_await writer_.write(req, lookup.entry, "HIT", cache::hit_status(f, f.fresh() ? "" : "max-stale"));
     }
@@ -98,8 +101,8 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
       lookup.generations.clear();
       for (const auto& [tag, generation] : lookup.entry->tags) lookup.generations.push_back(generation);
     }
-    if (!req.head && cache::within_stale_while_revalidate(f, route)) {
-      revalidator_.start(req, key, plan.tags, lookup.generations);
+    if (!req.head && cache::within_stale_while_revalidate(f, *lookup.entry, route)) {
+      revalidator_.start(req, key, plan.tags, lookup.generations, lookup.entry);
       co_return co_await writer_.write(req, lookup.entry, "STALE", cache::hit_status(f, "stale-while-revalidate"));
     }
     plan.stale = std::move(lookup.entry);
@@ -118,16 +121,22 @@ net::awaitable<http_server::Outcome> CachePipeline::serve(Request& req, const ht
   co_return co_await coalesced_forward(req, plan);
 }
 
+std::string CachePipeline::collapsed_status(const ForwardPlan& plan, const cache::Entry& entry) const {
+  return cache::collapsed_status(cache::freshness(entry, clock_.system_now()), plan.stale ? "stale" : "uri-miss",
+                                 entry.status);
+}
+
 net::awaitable<http_server::Outcome> CachePipeline::bypass_coalesced(Request& req, ForwardPlan& plan) {
   auto& flights = coalescer_.flights();
   auto joined = flights.join(plan.key);
   if (!joined.leader) {
     auto executor = co_await net::this_coro::executor;
     cache::EntryPtr entry = co_await flights.wait(joined.flight, executor, req.config.timeouts.coalesce_wait);
-    if (entry) {
+    if (entry && answers(*entry, req, plan)) {
       if (metrics_) metrics_->count_coalesced(false);
       co_return co_await writer_.write(req, entry, "BYPASS", cache::kStatusStoreDownCoalesced);
     }
+    plan.cache_status += cache::kNotCollapsed;
     co_return co_await forwarder_.forward(req, plan);
   }
   FlightGuard guard(flights, std::move(joined.flight));
@@ -144,12 +153,12 @@ net::awaitable<http_server::Outcome> CachePipeline::coalesced_forward(Request& r
   if (!joined.leader) {
     auto executor = co_await net::this_coro::executor;
     cache::EntryPtr entry = co_await flights.wait(joined.flight, executor, bound);
-    if (entry) {
+    if (entry && answers(*entry, req, plan)) {
       if (metrics_) metrics_->count_coalesced(false);
-      co_return co_await writer_.write(req, entry, "HIT",
-                                       cache::hit_status(cache::freshness(*entry, clock_.system_now()), "coalesced"));
+      co_return co_await writer_.write(req, entry, "HIT", collapsed_status(plan, *entry));
     }
-    co_return co_await forwarder_.forward(req, plan);  // not storable, failed, or too slow: on its own
+    plan.cache_status += cache::kNotCollapsed;
+    co_return co_await forwarder_.forward(req, plan);  // not storable, failed, too slow, another variant: on its own
   }
   FlightGuard guard(flights, std::move(joined.flight));
   plan.flight = &guard;
@@ -167,10 +176,13 @@ net::awaitable<http_server::Outcome> CachePipeline::coalesced_forward(Request& r
       co_return outcome;
     }
     case Coalescer::Lease::Verdict::kFound:
+      if (!answers(*lease.found, req, plan)) {  // the index of a URL whose answer varies
+        plan.cache_status += cache::kNotCollapsed;
+        break;
+      }
       guard.finish(lease.found);
       if (metrics_) metrics_->count_coalesced(true);
-      co_return co_await writer_.write(
-          req, lease.found, "HIT", cache::hit_status(cache::freshness(*lease.found, clock_.system_now()), "coalesced"));
+      co_return co_await writer_.write(req, lease.found, "HIT", collapsed_status(plan, *lease.found));
     case Coalescer::Lease::Verdict::kAlone:
       break;
   }

@@ -39,6 +39,8 @@ class CachePipeline final : public http_server::Handler {
   net::awaitable<http_server::Outcome> coalesced_forward(Request& req, ForwardPlan& plan);
   // A miss while the store is unavailable: shared in this process only, never stored.
   net::awaitable<http_server::Outcome> bypass_coalesced(Request& req, ForwardPlan& plan);
+  // Cache-Status of a request answered from the entry of the fetch it was collapsed into.
+  std::string collapsed_status(const ForwardPlan& plan, const cache::Entry& entry) const;
   // Counts the answer in the admin stats and the route's metrics.
   void log_result(const Request& req, http_server::Outcome& outcome);
 

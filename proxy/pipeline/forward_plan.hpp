@@ -3,11 +3,8 @@
 #pragma once
 
 #include <chrono>
-
-#include "proxy/cache/storage_plan.hpp"
-
-#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +12,8 @@
 #include "common/text.hpp"
 #include "proxy/cache/cache_status.hpp"
 #include "proxy/cache/entry.hpp"
+#include "proxy/cache/storage_plan.hpp"
+#include "proxy/cache/vary.hpp"
 #include "proxy/http/handler.hpp"
 #include "proxy/pipeline/flights.hpp"
 
@@ -78,6 +77,11 @@ struct ForwardPlan {
   bool publish_only = false;               // give the entry to coalesced followers, do not store it
   std::chrono::system_clock::time_point sent_at;  // when the request went to the app (RFC 9111 §4.2.3)
   cache::StoragePlan storage;              // whether and how long the answer is stored
+  // Origin routes whose URL holds a variant index (cache/vary.hpp): the URL's key, the index
+  // and how long it has left; `key` is then the selected variant's.
+  std::string url_key;
+  std::optional<cache::VariantIndex> variants;
+  std::chrono::milliseconds variants_left{0};
 };
 
 }  // namespace foilcache::pipeline

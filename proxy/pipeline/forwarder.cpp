@@ -8,6 +8,7 @@
 #include "proxy/metrics/metrics.hpp"
 #include "proxy/pipeline/unsafe_invalidation.hpp"
 #include "proxy/pipeline/upstream_errors.hpp"
+#include "proxy/pipeline/variants.hpp"
 
 namespace foilcache::pipeline {
 namespace {
@@ -77,7 +78,7 @@ net::awaitable<http_server::Outcome> Forwarder::forward(Request& req, ForwardPla
   if (status >= 500 && plan.stale && req.route) {
     // The app failed but a stale copy may stand in. Its connection (body unread) is dropped.
     const auto f = cache::freshness(*plan.stale, clock_.system_now());
-    if (cache::within_stale_if_error(f, *req.route)) {
+    if (cache::within_stale_if_error(f, *plan.stale, *req.route)) {
       if (metrics_) metrics_->count_error(metrics::ErrorKind::kUpstreamStatus);
       co_return co_await writer_.write(req, plan.stale, "STALE", cache::stale_if_error_status(f, status));
     }
@@ -119,7 +120,7 @@ net::awaitable<http_server::Outcome> Forwarder::store_and_write(Request& req, Fo
   const auto& response = answer.parser->get();
   auto entry = make_entry(req, plan, response, std::move(body));
   if (!plan.publish_only) {
-    co_await tiers_.put(plan.key, entry, plan.storage.keep, req.route->l1, clock_.system_now());
+    co_await pipeline::store(tiers_, storing(req, plan), entry, clock_.system_now());
   }
   std::string cache_status = plan.cache_status;
   cache::append_forward_status(cache_status, response.result_int(), !plan.publish_only);
@@ -138,7 +139,7 @@ net::awaitable<http_server::Outcome> Forwarder::freshen(Request& req, ForwardPla
     plan.stored = true;
     if (plan.flight) plan.flight->publish(entry);
   }
-  if (store) co_await tiers_.put(plan.key, entry, plan.storage.keep, req.route->l1, now);
+  if (store) co_await pipeline::store(tiers_, storing(req, plan), entry, now);
   std::string cache_status = plan.cache_status;
   cache::append_forward_status(cache_status, 304, store);
   cache_status += "; detail=revalidated";
@@ -204,8 +205,7 @@ net::awaitable<http_server::Outcome> Forwarder::stream(Request& req, ForwardPlan
     auto entry = make_entry(req, plan, response, std::move(captured));
     if (!plan.publish_only) {
       net::co_spawn(req.ex.client.get_executor(),
-                    tiers_.put(plan.key, std::move(entry), plan.storage.keep, req.route->l1, clock_.system_now()),
-                    net::detached);
+                    pipeline::store(tiers_, storing(req, plan), std::move(entry), clock_.system_now()), net::detached);
     }
   }
   co_return outcome;

@@ -23,11 +23,12 @@ class Revalidator {
               metrics::Metrics* metrics)
       : client_(client), tiers_(tiers), coalescer_(coalescer), clock_(clock), metrics_(metrics) {}
 
-  // Starts one background refresh of `key` for `req` (its prepared header is copied; the
-  // entry records `tags` at `generations`) unless one is running here or on another
-  // instance. Returns at once.
+  // Starts one background refresh of `key`'s `stale` entry for `req` (its prepared header is
+  // copied; the entry records `tags` at `generations`) unless one is running here or on
+  // another instance. On an origin route it asks with `stale`'s validators and freshens
+  // it on a 304 (RFC 9111 §4.3). Returns at once.
   void start(Request& req, const std::string& key, std::span<const std::string> tags,
-             const std::vector<std::uint64_t>& generations);
+             const std::vector<std::uint64_t>& generations, cache::EntryPtr stale);
 
  private:
   // Everything a refresh owns: it outlives the request that started it.
@@ -40,6 +41,7 @@ class Revalidator {
     std::vector<std::string> tags;
     std::vector<std::uint64_t> generations;
     FlightGuard guard;
+    cache::EntryPtr stale;
     std::chrono::milliseconds keep{0};  // how long the fetched entry is kept (plan_storage)
   };
   net::awaitable<void> run(std::unique_ptr<Job> job);

@@ -1,6 +1,7 @@
 #include "proxy/pipeline/upstream_errors.hpp"
 
 #include "proxy/cache/freshness.hpp"
+#include "proxy/cache/origin_freshness.hpp"
 #include "proxy/http/responses.hpp"
 
 namespace foilcache::pipeline {
@@ -62,7 +63,7 @@ net::awaitable<http_server::Outcome> answer_failure(Request& req, const ForwardP
   if (!answer.answer) co_return http_server::Outcome{};
   if (answer.may_serve_stale && plan.stale && req.route) {
     const auto f = cache::freshness(*plan.stale, now);
-    if (cache::within_stale_if_error(f, *req.route)) {
+    if (cache::within_stale_if_error(f, *plan.stale, *req.route)) {
       co_return co_await writer.write(req, plan.stale, "STALE", cache::stale_if_error_status(f, 0));
     }
   }

@@ -17,29 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Sends `count` GETs at once (one thread and connection each, released together), to
-// `ports[i % ports.size()]`, with `headers_for(i)`; returns every answer.
-std::vector<Answer> burst(const std::vector<std::uint16_t>& ports, int count, std::string_view target,
-                          const std::function<Headers(int)>& headers_for = {}) {
-  std::vector<Answer> answers(count);
-  std::latch connected(count);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < count; ++i) {
-    threads.emplace_back([&, i] {
-      try {
-        HttpClient client(ports[i % ports.size()], 15s);
-        connected.arrive_and_wait();
-        auto response = client.get(target, headers_for ? headers_for(i) : Headers{});
-        answers[i] = {response.status, response.header("X-Cache"), response.body};
-      } catch (const std::exception& e) {
-        answers[i].body = e.what();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  return answers;
-}
-
 TEST(Coalescing, FiftyConcurrentMissesSendOneRequestUpstream) {
   Deployment d(slow_info(300ms, info_route()));
   const auto answers = burst({d.port()}, 50, kInfo);

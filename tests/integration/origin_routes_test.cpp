@@ -93,12 +93,9 @@ TEST(OriginRoutes, AnExpiredEntryIsRevalidatedAndFreshened) {
   ASSERT_EQ(first.header("X-Cache"), "MISS");
   ASSERT_EQ(first.header("X-Echo-If-None-Match"), "(absent)");
   Response revalidated;
-  ASSERT_TRUE(test::wait_until(
-      [&] {
-        revalidated = d.get(target);
-        return revalidated.header("Cache-Status").find("detail=revalidated") != std::string::npos;
-      },
-      8s))
+  ASSERT_TRUE(get_until(
+      d, target, [](const Response& r) { return r.header("Cache-Status").find("detail=revalidated") != std::string::npos; },
+      revalidated))
       << "once stale, the next request revalidates: " << revalidated.header("Cache-Status");
   EXPECT_EQ(revalidated.status, 200u) << "the client asked unconditionally: it gets the whole answer";
   EXPECT_EQ(revalidated.body, first.body);
@@ -110,6 +107,27 @@ TEST(OriginRoutes, AnExpiredEntryIsRevalidatedAndFreshened) {
   EXPECT_EQ(hit.header("X-Cache"), "HIT") << "freshened for another 2 s: " << hit.header("Cache-Status");
   const Response conditional = d.client().get(target, {{"If-None-Match", "\"v1\""}});
   EXPECT_EQ(conditional.status, 304u) << "a client's own validator is answered from the entry";
+}
+
+TEST(OriginRoutes, TheBackgroundRefreshRevalidates) {
+  Deployment d(origin_options());
+  // RFC 5861 from the origin: served stale for 30 s while one refresh runs, which asks with
+  // the entry's validator (RFC 9111 §4.3.1); the stub's 304 repeats what it received.
+  const std::string target =
+      respond("etag=%22v3%22&cache_control=max-age%3D1%2C%20stale-while-revalidate%3D30&echo_header=If-None-Match");
+  const Response first = d.get(target);
+  ASSERT_EQ(first.header("X-Cache"), "MISS");
+  ASSERT_EQ(first.header("X-Echo-If-None-Match"), "(absent)");
+  Response stale;
+  ASSERT_TRUE(get_until(d, target, [](const Response& r) { return r.header("X-Cache") == "STALE"; }, stale))
+      << stale.header("Cache-Status");
+  EXPECT_EQ(stale.body, first.body);
+  Response refreshed;
+  ASSERT_TRUE(
+      get_until(d, target, [](const Response& r) { return r.header("X-Echo-If-None-Match") == "\"v3\""; }, refreshed))
+      << "the refresh sent If-None-Match and the 304 updated the entry: " << refreshed.header("X-Echo-If-None-Match");
+  EXPECT_EQ(refreshed.body, first.body) << "the stored body, freshened";
+  EXPECT_EQ(refreshed.header("ETag"), "\"v3\"");
 }
 
 TEST(OriginRoutes, TheRequestsOwnDirectivesAreHonoured) {
@@ -146,6 +164,21 @@ TEST(OriginRoutes, RangesAreCutFromTheStoredWholeAnswer) {
   EXPECT_EQ(beyond.header("Content-Range"), "bytes */100");
   const Response several = d.client().get(target, {{"Range", "bytes=0-1,5-6"}});
   EXPECT_EQ(several.status, 200u) << "several ranges: the whole answer (RFC 9110 §14.2 allows it)";
+}
+
+TEST(OriginRoutes, HeadIsAnsweredFromTheEntryAndNeverStored) {
+  Deployment d(origin_options());
+  const std::string target = respond("cache_control=max-age%3D600&x=head");
+  auto client = d.client();
+  const Response cold = client.request(http::verb::head, target);
+  EXPECT_EQ(cold.header("X-Cache"), "MISS") << "forwarded as HEAD";
+  EXPECT_TRUE(cold.body.empty());
+  EXPECT_EQ(client.get(target).header("X-Cache"), "MISS") << "a HEAD answer has no body to store (RFC 9110 §9.3.2)";
+  const Response head = client.request(http::verb::head, target);
+  EXPECT_EQ(head.header("X-Cache"), "HIT") << "the stored GET answers HEAD";
+  EXPECT_EQ(head.header("Content-Length"), "10");
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.header("Cache-Control"), "max-age=600");
 }
 
 TEST(OriginRoutes, AnUnsafeMethodInvalidatesItsTargetAndLocation) {

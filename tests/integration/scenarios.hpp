@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <string>
@@ -55,7 +56,32 @@ struct Answer {
   unsigned status = 0;
   std::string x_cache;
   std::string body;
+  Response response;  // all of it
 };
+
+// Sends `count` GETs at once (one thread and connection each, released together), to
+// `ports[i % ports.size()]`, with `headers_for(i)`; returns every answer.
+inline std::vector<Answer> burst(const std::vector<std::uint16_t>& ports, int count, std::string_view target,
+                          const std::function<Headers(int)>& headers_for = {}) {
+  std::vector<Answer> answers(count);
+  std::latch connected(count);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < count; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        HttpClient client(ports[i % ports.size()], 15s);
+        connected.arrive_and_wait();
+        auto response = client.get(target, headers_for ? headers_for(i) : Headers{});
+        answers[i] = {response.status, response.header("X-Cache"), response.body, response};
+      } catch (const std::exception& e) {
+        answers[i].body = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return answers;
+}
+
 
 // A route whose entries expire after 1 s, then stay usable stale.
 inline std::string stale_route(std::string_view windows) {
@@ -140,6 +166,18 @@ routes:
     key: "library_paged:{query.page|1}:{user}"
     tags: [library]
 )";
+}
+
+// Asks for `target` (with `headers`) until `done` holds for the answer, for at most 8 s;
+// the last answer in `last`. An entry going stale or being refreshed is waited for so.
+inline bool get_until(const Deployment& d, std::string_view target, const std::function<bool(const Response&)>& done,
+               Response& last, const Headers& headers = {}) {
+  return test::wait_until(
+      [&] {
+        last = d.client().get(target, headers);
+        return done(last);
+      },
+      8s);
 }
 
 // ---- The operator (tag invalidation, webhook, replicas, warming)
