@@ -38,6 +38,8 @@ need_tool promtool prometheus
 if ! { [ -x "$py" ] && "$py" -c 'import yaml' 2>/dev/null; }; then
   fail "$py with the yaml module is missing: run deploy/install-deps.sh (Debian package python3-yaml)"
 fi
+"$py" -c 'import jsonschema' 2>/dev/null ||
+  fail "$py has no jsonschema module: run deploy/install-deps.sh (Debian package python3-jsonschema)"
 [ -x "$bin" ] || fail "no executable $bin: build foilcache first"
 
 tmp=$(mktemp -d /tmp/foilcache-check-deploy.XXXXXX)
@@ -203,6 +205,16 @@ for e in errors:
     print(f'  {e}', file=sys.stderr)
 sys.exit(1 if errors else 0)
 PY
+
+# --- The Kubernetes manifests against the API's own schemas (v1.27.1, strict) -------------
+# Every document render.sh prints, the example Secrets and the Helm values' sidecar; then
+# broken copies (a typo in a probe, in a volume mount, a wrong type) must each be rejected,
+# so the check cannot pass by checking nothing.
+step "Kubernetes manifests against the v1.27.1 API schemas (deploy/k8s/schema/, unknown fields rejected)"
+"$py" "$root/deploy/k8s/schema/validate.py" --values "$root/deploy/k8s/helm-values-foilcache.yaml" \
+  "$tmp/k8s.yaml" "$root/deploy/k8s/secret.example.yaml" || fail "deploy/k8s/ does not match the Kubernetes API schemas (above)"
+"$py" "$root/deploy/k8s/schema/validate.py" --self-test "$tmp/k8s.yaml" ||
+  fail "the schema check lets a broken manifest through (above)"
 
 # --- (c) every shipped config passes --check-config, with the env each deployment gives --
 run_check_config() {  # LABEL FILE [ENVFILE]

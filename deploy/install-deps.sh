@@ -21,13 +21,14 @@ BUILD_PACKAGES=(
 
 # Tests, benchmarks, the demo and the deploy checks (deploy/check-deploy.sh): docker-compose
 # validates the compose file, systemd brings systemd-analyze (absent from minimal Debian
-# images), python3-yaml parses the Kubernetes manifests, prometheus brings promtool (checks
+# images), python3-yaml parses the Kubernetes manifests and python3-jsonschema validates them
+# against the API's schemas (deploy/k8s/schema/), prometheus brings promtool (checks
 # and unit-tests the alert rules; its server is never started). clang-16 and its runtime
 # libraries bring libFuzzer and the sanitizers for the fuzz targets (`make fuzz-smoke`).
 DEV_PACKAGES=(
   curl libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools redis-sentinel wrk
-  docker-compose systemd python3-yaml prometheus
+  docker-compose systemd python3-yaml python3-jsonschema prometheus
   clang-16 libclang-rt-16-dev
 )
 
@@ -48,9 +49,10 @@ RUNTIME_PACKAGES=(
 # image when no Docker engine answers; runc because crun refuses hybrid cgroup hierarchies
 # (deploy/engine.sh says which flag each host needs); debootstrap makes the
 # debian:bookworm-slim base from the configured apt mirror when no registry serves it;
-# curl and wrk send the requests.
+# docker-compose resolves the compose file (config only: no engine is asked), python3-yaml
+# reads it; curl and wrk send the requests.
 IMAGE_PACKAGES=(
-  podman runc debootstrap curl wrk
+  podman runc debootstrap docker-compose python3-yaml curl wrk
 )
 
 # The Redis of the compose test's topology, built from Debian's package when no registry
