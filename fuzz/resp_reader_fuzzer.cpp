@@ -1,6 +1,8 @@
 // Redis replies as the redis/ module reads them: hiredis' reply reader (redisReader, which
 // redisAsyncContext feeds with what the socket gives), set up by redis::configure_reader as
-// HiredisLink::open does, each complete reply taken over by Reply::adopt. Input: one byte
+// HiredisLink::open does, each complete reply taken over by Reply::adopt, then read by every
+// parser of server replies: the cluster's slot table (CLUSTER SLOTS) and redirections
+// (MOVED/ASK), a Sentinel's master address and +switch-master message. Input: one byte
 // choosing the size of the pieces the reader is fed (0: all at once), then the bytes the
 // server sent.
 #include <hiredis/hiredis.h>
@@ -10,8 +12,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "proxy/redis/cluster_slots.hpp"
 #include "proxy/redis/reply.hpp"
 #include "proxy/redis/reply_reader.hpp"
+#include "proxy/redis/sentinel_messages.hpp"
 
 using namespace foilcache;
 
@@ -48,6 +52,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const redis::Reply owned = redis::Reply::adopt(raw);
       freeReplyObject(raw);
       (void)visit(owned);
+      (void)redis::SlotTable::from_cluster_slots(owned, "127.0.0.1");
+      (void)redis::parse_master_address(owned);
+      (void)redis::parse_redirect(owned.str(), "127.0.0.1");
+      (void)redis::parse_switch_master(owned.str(), "mymaster");
+      for (const auto& element : owned.elements) (void)redis::parse_switch_master(element.str(), "mymaster");
     }
   }
   redisReaderFree(reader);
