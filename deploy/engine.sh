@@ -8,7 +8,7 @@
 #
 # A Docker engine that answers (`docker info`) is used as it is, with no flag. Otherwise
 # podman (Debian's, installed by deploy/install-deps.sh --image), with a private image store
-# under WORKDIR (so a test never touches the machine's images and leaves nothing behind:
+# and state under WORKDIR (so a test never touches the machine's images and leaves nothing behind:
 # FOILCACHE_IMAGE_STORE=DIR keeps one across runs, to reuse its base image and build cache)
 # and, only where a probe shows this host needs it:
 #
@@ -76,8 +76,10 @@ engine_setup() {
   else
     _ENGINE_STORE=$work/store
   fi
-  mkdir -p "$_ENGINE_STORE/root" "$_ENGINE_STORE/runroot"
-  ENGINE=(podman --root "$_ENGINE_STORE/root" --runroot "$_ENGINE_STORE/runroot")
+  mkdir -p "$_ENGINE_STORE/root" "$_ENGINE_STORE/runroot" "$_ENGINE_STORE/tmp"
+  # Images, container state and libpod's own state (--tmpdir: otherwise /run/libpod, shared
+  # with the machine's podman, whose view of "since boot" would then reset ours) all private.
+  ENGINE=(podman --root "$_ENGINE_STORE/root" --runroot "$_ENGINE_STORE/runroot" --tmpdir "$_ENGINE_STORE/tmp")
   _engine_note "podman $(podman --version | awk '{print $3}'), private store $_ENGINE_STORE"
 
   if [ -e "$_ENGINE_STORE/root/vfs" ] || ! _overlay_works "$_ENGINE_STORE"; then

@@ -20,6 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+py=/usr/bin/python3   # Debian's, the one python3-yaml installs into
 only_image=0
 [ "${1:-}" = --image ] && only_image=1
 
@@ -40,7 +41,7 @@ cleanup() {
   trap - EXIT INT TERM
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   if [ -n "$ENGINE_KIND" ]; then
-    eng rm -f -t 0 "$FC" "$APP" "$NET" >/dev/null 2>&1 || true
+    remove_containers || true
     [ "$ENGINE_KIND" = docker ] && eng rmi -f "$IMAGE" "$STANDIN" >/dev/null 2>&1
     engine_cleanup
   fi
@@ -50,6 +51,20 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The two that join the network holder first, then the holder: podman refuses to remove a
+# container others still share a namespace with, and removes several names in parallel.
+remove_containers() {
+  local c ok=0
+  for c in "$FC" "$APP" "$NET"; do
+    eng container exists "$c" 2>/dev/null || [ "$ENGINE_KIND" = docker ] || continue
+    eng rm -f -t 0 "$c" >/dev/null 2>&1 || true
+  done
+  for c in "$FC" "$APP" "$NET"; do
+    [ -z "$(eng ps -aq --filter "name=^$c\$" 2>/dev/null)" ] || { echo "image-test: $c is left" >&2; ok=1; }
+  done
+  return "$ok"
+}
 
 logs() {
   local c
@@ -61,7 +76,7 @@ logs() {
 fail() { echo "image-test: FAIL: $*" >&2; logs; exit 1; }
 step() { echo "image-test: $*"; }
 now_ms() { date +%s%3N; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1000000}'; }
 
 engine_setup "$WORK"
@@ -79,11 +94,11 @@ step "built in ${BUILD_SECONDS}s (the stand-in then in ${STANDIN_SECONDS}s): ima
 user=$(eng image inspect --format '{{.Config.User}}' "$IMAGE")
 [[ $user =~ ^[1-9][0-9]*(:[0-9]+)?$ ]] || fail "image USER is '$user', not a numeric non-root uid"
 hc_json=$(engine_image_healthcheck "$IMAGE")
-mapfile -t HC < <(python3 -c 'import json, sys; t = json.loads(sys.argv[1] or "null") or []; print("\n".join(t))' "$hc_json")
+mapfile -t HC < <("$py" -c 'import json, sys; t = json.loads(sys.argv[1] or "null") or []; print("\n".join(t))' "$hc_json")
 [ "${HC[0]:-}" = CMD ] && [ "${#HC[@]}" -gt 1 ] || fail "the image has no HEALTHCHECK CMD (saw: $hc_json): built without --format docker?"
 HC=("${HC[@]:1}")
 labels=$(eng image inspect --format '{{json .Config.Labels}}' "$IMAGE")
-python3 - "$labels" "$(git rev-parse HEAD 2>/dev/null || echo unknown)" <<'PY' || fail "labels: $labels"
+"$py" - "$labels" "$(git rev-parse HEAD 2>/dev/null || echo unknown)" <<'PY' || fail "labels: $labels"
 import json, sys
 labels, revision = json.loads(sys.argv[1]) or {}, sys.argv[2]
 want = {k: labels.get("org.opencontainers.image." + k, "") for k in ("version", "revision", "source")}
@@ -92,7 +107,7 @@ if want["revision"] != revision:
     bad.append(f"revision {want['revision']!r} != {revision!r}")
 sys.exit(f"  missing or wrong: {bad}" if bad else 0)
 PY
-step "image: USER $user, HEALTHCHECK kept, labels $(python3 -c 'import json,sys; l=json.loads(sys.argv[1]); print(", ".join(k.split(".")[-1]+"="+v for k,v in sorted(l.items()) if k.startswith("org.opencontainers.image.") and k.split(".")[-1] in ("version","revision","source")))' "$labels")"
+step "image: USER $user, HEALTHCHECK kept, labels $("$py" -c 'import json,sys; l=json.loads(sys.argv[1]); print(", ".join(k.split(".")[-1]+"="+v for k,v in sorted(l.items()) if k.startswith("org.opencontainers.image.") and k.split(".")[-1] in ("version","revision","source")))' "$labels")"
 
 # ---- Run it beside the stub ---------------------------------------------------------------
 # The stub and foilcache share one network namespace, as in a pod: foilcache reaches the app
@@ -175,7 +190,7 @@ first=$(x_cache '/api/library/paged?page=1') second=$(x_cache '/api/library/page
 step "library page through the container: $first then $second"
 
 # ---- SIGHUP: the edited config applies --------------------------------------------------------
-python3 - "$WORK/conf/foilcache.yaml" <<'PY'
+"$py" - "$WORK/conf/foilcache.yaml" <<'PY'
 import re, sys
 p = sys.argv[1]
 s = open(p).read()
@@ -186,11 +201,15 @@ PY
 eng kill --signal HUP "$FC" >/dev/null
 reloaded=0
 for _ in $(seq 100); do   # 10 s
-  curl -s "$P/metrics" | grep -q '^foilcache_config_reloads_total{result="ok"} 1' && { reloaded=1; break; }
+  # Read whole, then matched: `curl | grep -q` would fail under pipefail when grep's early
+  # exit cuts curl off (SIGPIPE), and a match would read as a miss.
+  metrics=$(curl -s "$P/metrics")
+  grep -q '^foilcache_config_reloads_total{result="ok"} 1' <<<"$metrics" && { reloaded=1; break; }
   sleep 0.1
 done
 ((reloaded)) || fail "no foilcache_config_reloads_total{result=\"ok\"} 1 within 10 s of SIGHUP"
-eng logs "$FC" 2>&1 | grep -q 'reload: .* applied' || fail "no 'reload: ... applied' in the log"
+eng logs "$FC" >"$WORK/fc.log" 2>&1
+grep -q 'reload: .* applied' "$WORK/fc.log" || fail "no 'reload: ... applied' in the log"
 x_cache '/api/library/paged?page=2' >/dev/null
 ttl=$(curl -s -o /dev/null -D - -u alice:alice-pw "$P/api/library/paged?page=2" | tr -d '\r' |
   sed -n 's/^[Cc]ache-[Ss]tatus:.*hit; ttl=\([0-9]*\).*/\1/p')
@@ -199,7 +218,7 @@ step "SIGHUP: reload applied, a new entry lives 7m (ttl=$ttl)"
 
 # ---- SIGTERM drains --------------------------------------------------------------------------
 stub_count() {  # PATH: requests the stub received for it
-  curl -s "$P/__stub/counters" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1"
+  curl -s "$P/__stub/counters" | "$py" -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1"
 }
 before=$(stub_count /index.json)
 curl -s -o "$WORK/slow.body" -w '%{http_code} %{time_total}' -u alice:alice-pw "$P/index.json" >"$WORK/slow.out" &
@@ -227,7 +246,7 @@ game_bytes=$(stat -c %s "$WORK/game.body")
 [ "$rc" = 0 ] || fail "foilcache exited $rc after SIGTERM"
 step "SIGTERM: the slow answer (200 in ${slow_time}s) and the 16 MiB download finished, exit 0, ${drain} ms after the signal"
 
-eng rm -f -t 0 "$FC" "$APP" "$NET" >/dev/null 2>&1 || true
+remove_containers || fail "removing the containers"
 step "passed"
 cat <<FIGURES
 image-test: figures (engine: ${ENGINE_KIND}; flags: ${ENGINE[*]:1} ${BUILD_FLAGS[*]})

@@ -14,15 +14,17 @@ set -euo pipefail
 NAME=docker.io/library/debian:bookworm-slim
 
 mirror() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
+  local f found
+  found=$(for f in /etc/apt/sources.list.d/*.sources; do
     [ -r "$f" ] || continue
     # deb822 stanzas: the URIs of the first one whose Suites has bookworm.
     awk 'BEGIN{RS=""} /(^|\n)Types:[^\n]*deb([ \t]|\n|$)/ && /(^|\n)Suites:[^\n]*bookworm([ \t]|\n|$)/ {
            if (match($0, /(^|\n)URIs:[ \t]*[^ \t\n]+/)) { s = substr($0, RSTART, RLENGTH); sub(/.*URIs:[ \t]*/, "", s); print s; exit } }' "$f"
-  done | head -n 1 | grep . && return 0
-  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-    awk '$1 == "deb" && $3 == "bookworm" {for (i = 2; i <= NF; i++) if ($i !~ /^\[/) {print $i; exit}}' | grep .
+  done)
+  [ -n "$found" ] && { sed -n 1p <<<"$found"; return 0; }
+  found=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+    awk '!done && $1 == "deb" && $3 == "bookworm" {for (i = 2; i <= NF; i++) if ($i !~ /^\[/) {print $i; done = 1; break}}')
+  [ -n "$found" ] && echo "$found"
 }
 
 work=$(mktemp -d /var/tmp/foilcache-bookworm-slim.XXXXXX)
