@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-release test-sanitize test-tsan bench fuzz-build fuzz-smoke clean
+.PHONY: all deps build run test test-release test-sanitize test-tsan bench fuzz-build fuzz-smoke image-test clean
 
 all: build
 
@@ -55,6 +55,13 @@ fuzz-build: deps
 # undefined behaviour or hang.
 fuzz-smoke: fuzz-build
 	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The image and the compose topology, built and run for real (deploy/image-test.sh, then
+# deploy/compose-test.sh): installs a container engine (podman where no Docker engine
+# answers), builds deploy/docker/Dockerfile, runs it and tears everything down (~8 minutes
+# on 2 cores). Builds in its own image store: the build directories above are untouched.
+image-test:
+	./deploy/image-test.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-tsan $(BUILD)-fuzz
