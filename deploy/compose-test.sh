@@ -71,6 +71,7 @@ fail() {
 }
 step() { echo "compose-test: $*"; }
 now_ms() { date +%s%3N; }
+curl() { command curl --max-time 30 "$@"; }   # every request bounded, whatever foilcache does
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 engine_setup "$WORK"

@@ -1,12 +1,14 @@
+# shellcheck shell=bash disable=SC2034  # sets variables for the scripts that source it
 # The container engine the image and compose tests use, and every flag a host needs for it,
 # explained here and nowhere else. Sourced by deploy/image-test.sh and deploy/compose-test.sh:
 #
-#   engine_setup WORKDIR    sets ENGINE, ENGINE_KIND (docker|podman), BUILD_FLAGS,
-#                           NET_FLAGS and NET_MODE (private|host); prints what it chose and why
+#   engine_setup WORKDIR    sets ENGINE, ENGINE_KIND (docker|podman); prints what it chose and why
+#   engine_probe_with IMAGE WORKDIR   sets BUILD_FLAGS and NET_MODE (private|host) from probes
 #   engine_cleanup          removes what the test left in the engine (its private store)
 #   eng ARGS...             runs the engine with its global flags
 #
-# A Docker engine that answers (`docker info`) is used as it is, with no flag. Otherwise
+# A Docker engine that answers (`docker info`) is used as it is, with no flag
+# (FOILCACHE_ENGINE=podman uses podman all the same). Otherwise
 # podman (Debian's, installed by deploy/install-deps.sh --image), with a private image store
 # and state under WORKDIR (so a test never touches the machine's images and leaves nothing behind:
 # FOILCACHE_IMAGE_STORE=DIR keeps one across runs, to reuse its base image and build cache)
@@ -36,7 +38,6 @@
 ENGINE=()
 ENGINE_KIND=""
 BUILD_FLAGS=()
-NET_FLAGS=()
 NET_MODE=private
 _ENGINE_STORE=""
 _ENGINE_KEEP_STORE=0
@@ -120,7 +121,6 @@ engine_probe_with() {  # IMAGE WORKDIR
   if ! eng run --rm "$image" true >"$work/probe-run.out" 2>&1; then
     if eng run --rm --network host "$image" true >/dev/null 2>&1; then
       NET_MODE=host
-      NET_FLAGS=(--network host)
       BUILD_FLAGS+=(--network host)
       _engine_note "--network host: no container network here ($(tail -1 "$work/probe-run.out"))"
     else

@@ -76,6 +76,7 @@ logs() {
 fail() { echo "image-test: FAIL: $*" >&2; logs; exit 1; }
 step() { echo "image-test: $*"; }
 now_ms() { date +%s%3N; }
+curl() { command curl --max-time 30 "$@"; }   # every request bounded, whatever foilcache does
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1000000}'; }
 

@@ -60,11 +60,12 @@ path-exclude /usr/share/locale/*
 path-exclude /usr/share/lintian/*
 path-exclude /usr/share/linda/*
 CFG
+: "${root:?}"   # never empty below: these globs would name the host's own /usr, /dev, /tmp
 find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
 find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete
-rm -rf "$root"/usr/share/{man,groff,info,locale,lintian,linda}/* \
-  "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
-  "$root"/var/cache/debconf/*-old "$root"/var/log/* "$root"/dev/* "$root"/run/* "$root"/tmp/*
+rm -rf "${root:?}"/usr/share/{man,groff,info,locale,lintian,linda}/* \
+  "${root:?}"/var/lib/apt/lists/* "${root:?}"/var/cache/apt/*.bin "${root:?}"/var/cache/apt/archives/*.deb \
+  "${root:?}"/var/cache/debconf/*-old "${root:?}"/var/log/* "${root:?}"/dev/* "${root:?}"/run/* "${root:?}"/tmp/*
 # As in Debian's images: packages installed in a build never start their services.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
