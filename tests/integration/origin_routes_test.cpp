@@ -130,6 +130,27 @@ TEST(OriginRoutes, TheBackgroundRefreshRevalidates) {
   EXPECT_EQ(refreshed.header("ETag"), "\"v3\"");
 }
 
+TEST(OriginRoutes, TheOriginsStaleIfErrorStandsInForADeadApp) {
+  Deployment d(origin_options());
+  // RFC 5861 §4 from the origin (the route has no window of its own); must-revalidate closes it.
+  const std::string lenient = respond("cache_control=max-age%3D1%2C%20stale-if-error%3D60");
+  // An ETag keeps the strict one stored past its freshness (for revalidation): only the rule refuses it.
+  const std::string strict =
+      respond("etag=%22s1%22&cache_control=max-age%3D1%2C%20stale-if-error%3D60%2C%20must-revalidate");
+  ASSERT_EQ(d.get(lenient).header("X-Cache"), "MISS");
+  ASSERT_EQ(d.get(strict).header("X-Cache"), "MISS");
+  d.kill_stub();
+  Response stale;
+  ASSERT_TRUE(get_until(d, lenient, [](const Response& r) { return r.header("X-Cache") == "STALE"; }, stale))
+      << stale.status << " " << stale.header("Cache-Status");
+  EXPECT_EQ(stale.status, 200u);
+  EXPECT_NE(stale.header("Cache-Status").find("detail=stale-if-error"), std::string::npos) << stale.header("Cache-Status");
+  Response refused;  // fresh a few milliseconds longer than `lenient`: asked until it is not
+  ASSERT_TRUE(get_until(d, strict, [](const Response& r) { return r.header("X-Cache") != "HIT"; }, refused));
+  EXPECT_EQ(refused.status, 502u) << "must-revalidate: never served stale (RFC 9111 §5.2.2.2)";
+  EXPECT_NE(refused.header("X-Cache"), "STALE");
+}
+
 TEST(OriginRoutes, TheRequestsOwnDirectivesAreHonoured) {
   Deployment d(origin_options());
   const std::string target = respond("etag=%22v2%22&cache_control=max-age%3D600");

@@ -165,6 +165,38 @@ TEST(OriginFreshness, StaleWindowsComeFromTheOriginUnlessItForbidsStale) {
   EXPECT_EQ(judge(strict).stale_if_error_s, 0) << "must-revalidate: never served stale";
 }
 
+// The windows a stored entry is served stale in (RFC 5861, RFC 9111 §4.2.4), read from what
+// it stored: the pipeline's check when it is expired.
+TEST(OriginFreshness, StoredEntriesKeepTheirOwnStaleWindows) {
+  using namespace std::chrono_literals;
+  config::Route route;
+  route.stale_while_revalidate = 10s;
+  route.stale_if_error = 20s;
+  route.ttl_cap = 1h;
+  route.targeted_fields = kTargeted;
+  Entry entry;
+  entry.headers = {{"Cache-Control", "max-age=60, stale-while-revalidate=30, stale-if-error=7200"}};
+  const auto fixed = stale_windows(entry, route);
+  EXPECT_EQ(fixed.while_revalidate_ms, 10'000) << "a fixed route: the route's windows, whatever was stored";
+  EXPECT_EQ(fixed.if_error_ms, 20'000);
+  route.origin_ttl = true;
+  const auto origin = stale_windows(entry, route);
+  EXPECT_EQ(origin.while_revalidate_ms, 30'000) << "the larger of the route's and the origin's";
+  EXPECT_EQ(origin.if_error_ms, 3'600'000) << "within ttl_cap";
+  entry.headers.emplace_back("CDN-Cache-Control", "max-age=60, must-revalidate");
+  const auto targeted = stale_windows(entry, route);
+  EXPECT_EQ(targeted.while_revalidate_ms, 0) << "the targeted field speaks first (RFC 9213), and forbids stale";
+  EXPECT_EQ(targeted.if_error_ms, 0);
+  const Freshness expired{61'000, 60'000};
+  EXPECT_FALSE(within_stale_while_revalidate(expired, entry, route));
+  entry.headers = {{"Cache-Control", "max-age=60"}, {"Cache-Control", "stale-while-revalidate=5"}};
+  EXPECT_EQ(stale_windows(entry, route).while_revalidate_ms, 10'000) << "lines combined; the route's is larger";
+  EXPECT_TRUE(within_stale_while_revalidate(expired, entry, route));
+  EXPECT_FALSE(within_stale_while_revalidate(Freshness{71'000, 60'000}, entry, route));
+  entry.headers = {{"Cache-Control", "s-maxage=60, stale-if-error=600"}};
+  EXPECT_FALSE(within_stale_if_error(expired, entry, route)) << "s-maxage implies proxy-revalidate (§5.2.2.10)";
+}
+
 TEST(OriginFreshness, FreshLeftSubtractsTheAgeItArrivedWith) {
   const Case aged{"Aged", 200, {{"Age", "50"}, {"Cache-Control", "max-age=60"}}, Verdict::kStorable};
   EXPECT_EQ(judge(aged).fresh_left_s(), 9);
