@@ -70,11 +70,22 @@ if ! systemd-analyze verify "$tmp/unit/foilcache.service" >"$tmp/verify.out" 2>&
   fail "systemd-analyze verify reported the above for deploy/systemd/foilcache.service"
 fi
 
+# --- The Kubernetes manifests against the API's own schemas (v1.27.1, strict) -------------
+# Every document render.sh prints, the example Secrets and the Helm values' sidecar; then
+# broken copies (a typo in a probe, in a volume mount, a wrong type) must each be rejected,
+# so the check cannot pass by checking nothing. First, so a misspelt field is reported as
+# such before the structure checks below look for the fields they need.
+"$root/deploy/k8s/render.sh" >"$tmp/k8s.yaml" || fail "deploy/k8s/render.sh failed"
+step "Kubernetes manifests against the v1.27.1 API schemas (deploy/k8s/schema/, unknown fields rejected)"
+"$py" "$root/deploy/k8s/schema/validate.py" --values "$root/deploy/k8s/helm-values-foilcache.yaml" \
+  "$tmp/k8s.yaml" "$root/deploy/k8s/secret.example.yaml" || fail "deploy/k8s/ does not match the Kubernetes API schemas (above)"
+"$py" "$root/deploy/k8s/schema/validate.py" --self-test "$tmp/k8s.yaml" ||
+  fail "the schema check lets a broken manifest through (above)"
+
 # --- Structure: compose, Kubernetes manifests, Helm values, grace periods ---------------
 # Writes the env each deployment gives foilcache (for --check-config below) and the config
 # the ConfigMap embeds.
 step "compose / k8s / helm structure and grace periods"
-"$root/deploy/k8s/render.sh" >"$tmp/k8s.yaml" || fail "deploy/k8s/render.sh failed"
 "$py" - "$root" "$tmp" <<'PY' || fail "structure checks (above)"
 import hashlib, re, sys, yaml
 
@@ -205,16 +216,6 @@ for e in errors:
     print(f'  {e}', file=sys.stderr)
 sys.exit(1 if errors else 0)
 PY
-
-# --- The Kubernetes manifests against the API's own schemas (v1.27.1, strict) -------------
-# Every document render.sh prints, the example Secrets and the Helm values' sidecar; then
-# broken copies (a typo in a probe, in a volume mount, a wrong type) must each be rejected,
-# so the check cannot pass by checking nothing.
-step "Kubernetes manifests against the v1.27.1 API schemas (deploy/k8s/schema/, unknown fields rejected)"
-"$py" "$root/deploy/k8s/schema/validate.py" --values "$root/deploy/k8s/helm-values-foilcache.yaml" \
-  "$tmp/k8s.yaml" "$root/deploy/k8s/secret.example.yaml" || fail "deploy/k8s/ does not match the Kubernetes API schemas (above)"
-"$py" "$root/deploy/k8s/schema/validate.py" --self-test "$tmp/k8s.yaml" ||
-  fail "the schema check lets a broken manifest through (above)"
 
 # --- (c) every shipped config passes --check-config, with the env each deployment gives --
 run_check_config() {  # LABEL FILE [ENVFILE]
