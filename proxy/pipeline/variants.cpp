@@ -38,6 +38,7 @@ net::awaitable<void> select_variant(store::TieredStore& tiers, Request& req, For
 
 bool answers(const cache::Entry& entry, Request& req, const ForwardPlan& plan) {
   if (cache::is_variant_index(entry)) return false;
+  if (!store::fetched_since(entry, plan.tags, plan.generations)) return false;
   if (!req.route || !req.route->origin_ttl) return true;
   const auto fields = cache::selecting_fields(entry, *req.route);
   if (!fields) return false;

@@ -20,8 +20,10 @@ net::awaitable<void> select_variant(store::TieredStore& tiers, Request& req, For
                                     std::string& key, store::Lookup& lookup, std::chrono::system_clock::time_point now);
 
 // True when `entry`, fetched for another request of the same key (a coalesced fetch), may
-// answer `req`: never an index; on an origin route, the entry's variant must be the one
-// `req` selects.
+// answer `req`: never an index, never an entry fetched before an invalidation this request
+// saw at its lookup (plan.generations: a flight outlives its answer by the unlock, so a
+// request that arrives after a write may find the flight of a read made before it); on an
+// origin route, the entry's variant must be the one `req` selects.
 bool answers(const cache::Entry& entry, Request& req, const ForwardPlan& plan);
 
 // What storing an answer needs, owned: a streamed answer is stored after its request is gone.

@@ -150,6 +150,11 @@ struct Backend {
 // index in `generations` (the validity rule of EntryStore::get).
 bool tags_current(const Entry& entry, std::span<const std::string> tags, std::span<const std::uint64_t> generations);
 
+// True when `entry` was fetched after every invalidation of `tags` at `generations` (what
+// a lookup saw): each tag recorded at that generation or a later one. A coalesced request
+// takes another's entry only then (no tags or generations known: nothing to check).
+bool fetched_since(const Entry& entry, std::span<const std::string> tags, std::span<const std::uint64_t> generations);
+
 // True when `entry` recorded exactly `tags`, in order, whatever their generations (an L1
 // entry stored under a reloaded route's older tags is not used).
 bool same_tags(const Entry& entry, std::span<const std::string> tags);
