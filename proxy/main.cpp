@@ -1,8 +1,15 @@
 // foilcache: args -> Config -> Server; io threads; signals.
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "common/webhook_signature.hpp"
 #include "proxy/log/log.hpp"
@@ -26,6 +33,24 @@ void print_help() {
                "Signals: SIGHUP reloads the config; SIGTERM/SIGINT drain in-flight requests and exit 0.\n";
 }
 
+// glibc gives a freed heap top back to the kernel (trim), serves allocations over 128 KiB
+// or so from mmap, and opens an arena per thread up to 8 per core: an L1 refilled after
+// each invalidation (entries of 25 to 100 KiB) then moves RSS up and down by megabytes and
+// spreads it over arenas. Freed memory is kept for reuse instead, in an arena per io thread:
+// RSS is the high-water mark of what was used, flat once warmed up (docs/HARDENING.md,
+// "Soak"). GLIBC_TUNABLES, when set, decides instead.
+void keep_freed_memory(unsigned io_threads) {
+#if defined(__GLIBC__)
+  if (std::getenv("GLIBC_TUNABLES") != nullptr) return;
+  const unsigned threads = io_threads != 0 ? io_threads : std::max(1u, std::thread::hardware_concurrency());
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, threads)));
+#else
+  (void)io_threads;
+#endif
+}
+
 int check_config(const std::string& path) {
   try {
     foilcache::config::load_config_file(path);
@@ -47,6 +72,7 @@ int run(const std::string& path) {
     return 1;
   }
   log::set_level(config->log.level);
+  keep_freed_memory(config->threads);
   // OpenSSL 3 sets up its digest providers on first use (about a millisecond): do it now,
   // not inside the first {user} key, admin call or webhook.
   common::sign_webhook("warm-up", "0", "");
