@@ -190,7 +190,9 @@ engine_build_images() {  # ROOT IMAGE STANDIN_IMAGE LOGDIR
   local root=$1 image=$2 standin=$3 logs=$4 version revision source t0
   version=$(sed -n 's/^project(foilcache VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
   revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)
-  source=${FOILCACHE_IMAGE_SOURCE:-$(git -C "$root" config --get remote.origin.url 2>/dev/null || echo unknown)}
+  # The source is where the checkout came from; a checkout without a remote names itself.
+  source=${FOILCACHE_IMAGE_SOURCE:-$(git -C "$root" config --get remote.origin.url 2>/dev/null ||
+    echo "file://$(cd "$root" && pwd)")}
   local args=("${BUILD_FLAGS[@]}" --build-arg "VERSION=${version:-unknown}" --build-arg "REVISION=$revision"
     --build-arg "SOURCE=$source" -f "$root/deploy/docker/Dockerfile")
   t0=$SECONDS
