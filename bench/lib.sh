@@ -5,6 +5,7 @@
 #   free_port             an unused loopback port
 #   wait_http URL [LOG]   up to 15 s for URL to answer; else print LOG and exit 1
 #   wait_redis PORT       up to 15 s for PING on PORT; else print $WORK/redis.log and exit 1
+#   start_redis           a private redis-server (no persistence) on P_REDIS (set here), up
 #   start_anchors_origin ANCHORS_SH
 #                         static nginx on P_ORIGIN (set here) serving the anchors' payloads
 #                         (/api/library/paged?page=1..3, 25 KiB; /api/system/info, ~330 B)
@@ -36,6 +37,13 @@ wait_redis() {
   echo "redis-server on $1 not up; log:" >&2
   cat "$WORK/redis.log" >&2
   exit 1
+}
+
+start_redis() {
+  P_REDIS=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
+  PIDS+=($!)
+  wait_redis "$P_REDIS"
 }
 
 start_anchors_origin() {

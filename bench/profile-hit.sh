@@ -19,10 +19,7 @@ command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
 . bench/lib.sh
 bench_setup profile
 start_anchors_origin "$ANCHORS"
-P_REDIS=$(free_port)
-redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-wait_redis "$P_REDIS"
+start_redis
 P_PROXY=$(free_port)
 FOILCACHE_LISTEN=127.0.0.1:$P_PROXY UPSTREAM_URL=http://127.0.0.1:$P_ORIGIN REDIS_URL=redis://127.0.0.1:$P_REDIS \
   FOILCACHE_L1=$L1 FOILCACHE_THREADS=1 \

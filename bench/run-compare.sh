@@ -23,10 +23,7 @@ for b in "$A" "$B"; do [ -x "$b/foilcache" ] || { echo "no foilcache in $b" >&2;
 . bench/lib.sh
 bench_setup compare
 start_anchors_origin "$ANCHORS"
-P_REDIS=$(free_port)
-redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-wait_redis "$P_REDIS"
+start_redis
 
 # start_proxy BUILD L1 [KEY_SUFFIX]: foilcache on P_PROXY (its pid in PROXY_PID), healthy.
 start_proxy() {

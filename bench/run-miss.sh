@@ -22,10 +22,8 @@ ANCHORS=${ANCHORS:-$ROOT/../shared/bench/anchors.sh}
 bench_setup miss
 
 start_anchors_origin "$ANCHORS"
-P_REDIS=$(free_port); P_PROXY=$(free_port)
-redis-server --bind 127.0.0.1 --port "$P_REDIS" --save '' --appendonly no --dir "$WORK" >"$WORK/redis.log" 2>&1 &
-PIDS+=($!)
-wait_redis "$P_REDIS"
+P_PROXY=$(free_port)
+start_redis
 FOILCACHE_LISTEN=127.0.0.1:$P_PROXY UPSTREAM_URL=http://127.0.0.1:$P_ORIGIN REDIS_URL=redis://127.0.0.1:$P_REDIS \
   BENCH_INFO_KEY_SUFFIX=':{query.miss}' "$BUILD/foilcache" --config bench/foilcache-bench.yaml >"$WORK/foilcache.log" 2>&1 &
 PIDS+=($!)
