@@ -74,8 +74,9 @@ std::optional<std::string_view> routing_key(std::span<const std::string_view> ar
     if (!keys || *keys == 0) return std::nullopt;
     return argv[3];
   }
-  if (is_command(name, {"PING", "PUBLISH", "ROLE", "CLUSTER", "SCAN", "INFO", "ASKING", "SUBSCRIBE", "AUTH",
-                        "SELECT", "DBSIZE", "FLUSHALL", "FLUSHDB", "SCRIPT"})) {
+  // The keyless commands foilcache sends (PUBLISH's channel is not a key; SCAN goes to a
+  // named node). Nothing here sends a database-wide command (FLUSHDB, FLUSHALL).
+  if (is_command(name, {"PING", "PUBLISH", "ROLE", "CLUSTER", "SCAN", "ASKING", "SUBSCRIBE", "AUTH", "SELECT"})) {
     return std::nullopt;
   }
   return argv[1];
