@@ -8,12 +8,12 @@ Freshness freshness(const Entry& entry, std::chrono::system_clock::time_point no
   return Freshness{common::to_unix_ms(now) - entry.stored_at_ms, static_cast<std::int64_t>(entry.ttl_s) * 1000};
 }
 
-bool within_stale_while_revalidate(const Freshness& f, const config::Route& route) {
-  return !f.fresh() && f.stale_ms() < route.stale_while_revalidate.count();
+bool within_stale_while_revalidate(const Freshness& f, std::chrono::milliseconds window) {
+  return !f.fresh() && f.stale_ms() < window.count();
 }
 
-bool within_stale_if_error(const Freshness& f, const config::Route& route) {
-  return route.stale_if_error.count() != 0 && f.stale_ms() < route.stale_if_error.count();
+bool within_stale_if_error(const Freshness& f, std::chrono::milliseconds window) {
+  return window.count() != 0 && f.stale_ms() < window.count();
 }
 
 }  // namespace foilcache::cache

@@ -30,12 +30,13 @@ struct Freshness {
 // `entry` seen at `now`.
 Freshness freshness(const Entry& entry, std::chrono::system_clock::time_point now);
 
-// RFC 5861 §3: a stale entry may answer while one refresh runs, within the route's
-// stale_while_revalidate window past its TTL (0: never).
-bool within_stale_while_revalidate(const Freshness& f, const config::Route& route);
+// RFC 5861 §3: a stale entry may answer while one refresh runs, within `window` past its
+// TTL (0: never). The window is the route's, or on an origin route the stored answer's
+// (stale_windows in origin_freshness.hpp).
+bool within_stale_while_revalidate(const Freshness& f, std::chrono::milliseconds window);
 
 // RFC 5861 §4: an entry may answer for a failed app (connect error, timeout, 5xx) until
-// the route's stale_if_error window past its TTL has passed (0: never).
-bool within_stale_if_error(const Freshness& f, const config::Route& route);
+// `window` past its TTL has passed (0: never).
+bool within_stale_if_error(const Freshness& f, std::chrono::milliseconds window);
 
 }  // namespace foilcache::cache

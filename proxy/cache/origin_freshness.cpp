@@ -207,12 +207,11 @@ StaleWindows stale_windows(const Entry& entry, const config::Route& route) {
 }
 
 bool within_stale_while_revalidate(const Freshness& f, const Entry& entry, const config::Route& route) {
-  return !f.fresh() && f.stale_ms() < stale_windows(entry, route).while_revalidate_ms;
+  return within_stale_while_revalidate(f, std::chrono::milliseconds(stale_windows(entry, route).while_revalidate_ms));
 }
 
 bool within_stale_if_error(const Freshness& f, const Entry& entry, const config::Route& route) {
-  const auto window = stale_windows(entry, route).if_error_ms;
-  return window != 0 && f.stale_ms() < window;
+  return within_stale_if_error(f, std::chrono::milliseconds(stale_windows(entry, route).if_error_ms));
 }
 
 }  // namespace foilcache::cache

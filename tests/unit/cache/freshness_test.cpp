@@ -66,20 +66,20 @@ config::Route route_with(std::chrono::milliseconds swr, std::chrono::millisecond
 TEST(FreshnessStaleWhileRevalidate, OnlyWithinTheWindowPastTtl) {
   const auto route = route_with(30s, 0s);
   const Entry e = entry_with_ttl(60);
-  EXPECT_FALSE(within_stale_while_revalidate(freshness(e, at(59'999)), route));  // still fresh
-  EXPECT_TRUE(within_stale_while_revalidate(freshness(e, at(60'000)), route));
-  EXPECT_TRUE(within_stale_while_revalidate(freshness(e, at(89'999)), route));
-  EXPECT_FALSE(within_stale_while_revalidate(freshness(e, at(90'000)), route));
-  EXPECT_FALSE(within_stale_while_revalidate(freshness(e, at(60'000)), route_with(0s, 0s)));
+  EXPECT_FALSE(within_stale_while_revalidate(freshness(e, at(59'999)), route.stale_while_revalidate));  // still fresh
+  EXPECT_TRUE(within_stale_while_revalidate(freshness(e, at(60'000)), route.stale_while_revalidate));
+  EXPECT_TRUE(within_stale_while_revalidate(freshness(e, at(89'999)), route.stale_while_revalidate));
+  EXPECT_FALSE(within_stale_while_revalidate(freshness(e, at(90'000)), route.stale_while_revalidate));
+  EXPECT_FALSE(within_stale_while_revalidate(freshness(e, at(60'000)), route_with(0s, 0s).stale_while_revalidate));
 }
 
 TEST(FreshnessStaleIfError, WindowPastTtlAndOffWhenZero) {
   const auto route = route_with(0s, 10s);
   const Entry e = entry_with_ttl(60);
-  EXPECT_TRUE(within_stale_if_error(freshness(e, at(30'000)), route));  // fresh counts too
-  EXPECT_TRUE(within_stale_if_error(freshness(e, at(69'999)), route));
-  EXPECT_FALSE(within_stale_if_error(freshness(e, at(70'000)), route));
-  EXPECT_FALSE(within_stale_if_error(freshness(e, at(30'000)), route_with(0s, 0s)));
+  EXPECT_TRUE(within_stale_if_error(freshness(e, at(30'000)), route.stale_if_error));  // fresh counts too
+  EXPECT_TRUE(within_stale_if_error(freshness(e, at(69'999)), route.stale_if_error));
+  EXPECT_FALSE(within_stale_if_error(freshness(e, at(70'000)), route.stale_if_error));
+  EXPECT_FALSE(within_stale_if_error(freshness(e, at(30'000)), route_with(0s, 0s).stale_if_error));
 }
 
 TEST(FreshnessWithManualClock, AdvancesWithoutSleeping) {
